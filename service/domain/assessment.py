@@ -1,0 +1,152 @@
+"""One patient's assessment: every score and the NOMS recommendation for every level.
+
+This is the clinical core's single entry point (:func:`assess`). It turns findings into the
+inputs of each instrument, and records which inputs each result rests on (as input keys, see
+:func:`service.domain.findings.input_key`) so the FHIR boundary can cite the source resources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from service.domain import bauer, escc, nesms, noms, risk, sins, tokuhashi, tomita
+from service.domain.findings import LesionFindings, PatientFindings, input_key
+from service.domain.histology import Radiosensitivity
+from service.domain.levels import Level
+from service.domain.scoring import ScoreResult
+
+RULE_SET: Final = f"NOMS-CDS rule set {noms.RULE_SET_VERSION}"
+
+
+@dataclass(frozen=True, slots=True)
+class LevelAssessment:
+    """Everything computed for one vertebral level, with the input keys behind each part."""
+
+    lesion: LesionFindings
+    sins: ScoreResult
+    escc: escc.EsccResult
+    recommendation: noms.Recommendation
+    neurologic_risk: risk.RiskEstimate
+    mechanical_risk: risk.RiskEstimate
+    sins_inputs: tuple[str, ...]
+    escc_inputs: tuple[str, ...]
+    noms_inputs: tuple[str, ...]
+
+    @property
+    def level(self) -> Level:
+        """The vertebral level."""
+        return self.lesion.level
+
+
+@dataclass(frozen=True, slots=True)
+class Assessment:
+    """The whole assessment of one patient."""
+
+    findings: PatientFindings
+    radiosensitivity: Radiosensitivity | None
+    tokuhashi: ScoreResult
+    tomita: ScoreResult
+    modified_bauer: ScoreResult
+    nesms: ScoreResult
+    levels: tuple[LevelAssessment, ...]
+    rule_set: str = RULE_SET
+
+
+def _known(
+    names_and_values: tuple[tuple[str, object], ...], level: Level | None = None
+) -> tuple[str, ...]:
+    return tuple(input_key(name, level) for name, value in names_and_values if value is not None)
+
+
+def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAssessment:
+    level = lesion.level
+    sins_result = sins.score(
+        sins.Inputs(
+            level,
+            lesion.pain,
+            lesion.bone_lesion,
+            lesion.alignment,
+            lesion.collapse,
+            lesion.posterolateral,
+        )
+    )
+    escc_result = escc.categorize(
+        escc.Inputs(level, lesion.escc_grade, lesion.cord_compression_reported)
+    )
+    sins_inputs = tuple(input_key(name, level) for name in sins_result.inputs)
+    escc_inputs = tuple(input_key(name, level) for name in escc_result.inputs)
+    noms_inputs = tuple(
+        dict.fromkeys(
+            (
+                *sins_inputs,
+                *escc_inputs,
+                *_known(
+                    (
+                        ("myelopathy", findings.myelopathy),
+                        ("cauda-equina-syndrome", findings.cauda_equina),
+                        ("surgical-candidate", findings.surgical_candidate),
+                    )
+                ),
+                *(("primary-cancer",) if findings.primaries else ()),
+                *_known(
+                    (
+                        ("stability-assessment", lesion.surgeon_stability),
+                        ("prior-radiation", lesion.prior_radiation),
+                    ),
+                    level,
+                ),
+            )
+        )
+    )
+    recommendation = noms.recommend(
+        noms.Inputs(
+            level=level,
+            escc=escc_result,
+            myelopathy=findings.myelopathy,
+            cauda_equina=findings.cauda_equina,
+            radiosensitivity=findings.radiosensitivity,
+            sins=sins_result,
+            surgeon_stability=lesion.surgeon_stability,
+            surgical_candidate=findings.surgical_candidate,
+            prior_radiation=lesion.prior_radiation,
+            out_of_scope=lesion.out_of_scope,
+            primaries_on_record=len(findings.primaries),
+            chordoma=any(p.chordoma for p in findings.primaries),
+            conflicting=findings.conflicting & set(noms_inputs),
+            preliminary=findings.preliminary & set(noms_inputs),
+        )
+    )
+    return LevelAssessment(
+        lesion=lesion,
+        sins=sins_result,
+        escc=escc_result,
+        recommendation=recommendation,
+        neurologic_risk=risk.neurologic(escc_result, findings.myelopathy_or_ces),
+        mechanical_risk=risk.mechanical(sins_result, lesion.surgeon_stability),
+        sins_inputs=sins_inputs,
+        escc_inputs=escc_inputs,
+        noms_inputs=noms_inputs,
+    )
+
+
+def assess(findings: PatientFindings) -> Assessment:
+    """Assess one patient: patient-level scores, then SINS, ESCC and NOMS for each level."""
+    primaries, mets = findings.primaries, findings.metastases
+    bauer_result = bauer.score(bauer.Inputs(primaries, mets))
+    return Assessment(
+        findings=findings,
+        radiosensitivity=findings.radiosensitivity,
+        tokuhashi=tokuhashi.score(
+            tokuhashi.Inputs(findings.performance, mets, primaries, findings.frankel, findings.asia)
+        ),
+        tomita=tomita.score(tomita.Inputs(primaries, mets)),
+        modified_bauer=bauer_result,
+        nesms=nesms.score(
+            nesms.Inputs(bauer_result.totals, findings.ambulatory, findings.albumin_g_per_dl)
+        ),
+        levels=tuple(
+            _assess_level(findings, lesion)
+            for lesion in sorted(findings.lesions, key=lambda lesion: lesion.level.index)
+        ),
+    )

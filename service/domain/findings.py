@@ -1,0 +1,103 @@
+"""The clinical core's input: one patient's findings, and the lesions by vertebral level.
+
+Every field may be None (not known): the core never fills a gap with a "normal" value. Inputs are
+named like the contract's codes (``sins-pain``, ``escc-grade``, ``myelopathy``...); a level-specific
+input is keyed ``"<level>/<name>"`` (see :func:`input_key`) when conflicts or preliminary values are
+reported, so a flag lands only on the levels whose recommendation uses that value.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+
+from service.domain.escc import Grade
+from service.domain.histology import PrimaryCancer, Radiosensitivity
+from service.domain.levels import Level
+from service.domain.metastases import Metastases
+from service.domain.neurology import Ambulatory, Asia, Frankel
+from service.domain.performance import PerformanceStatus
+from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
+
+
+class StabilityCall(Enum):
+    """The spine surgeon's judgement of stability for SINS 7–12."""
+
+    STABLE = "stable"
+    UNSTABLE = "unstable"
+
+
+class OutOfScope(Enum):
+    """Disease that NOMS, ESCC and SINS do not cover (clinical-spec §9.3)."""
+
+    INTRAMEDULLARY = "intramedullary metastasis"
+    LEPTOMENINGEAL = "leptomeningeal disease"
+
+
+def input_key(name: str, level: Level | None = None) -> str:
+    """The key of an input: the bare name, or ``"T9/sins-pain"`` for a level's input."""
+    return name if level is None else f"{level.value}/{name}"
+
+
+@dataclass(frozen=True, slots=True)
+class LesionFindings:
+    """What the chart says about the metastasis at one vertebral level."""
+
+    level: Level
+    pain: Pain | None = None
+    bone_lesion: BoneLesion | None = None
+    alignment: Alignment | None = None
+    collapse: Collapse | None = None
+    posterolateral: Posterolateral | None = None
+    escc_grade: Grade | None = None
+    cord_compression_reported: bool = False
+    prior_radiation: bool | None = None
+    surgeon_stability: StabilityCall | None = None
+    out_of_scope: OutOfScope | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class PatientFindings:
+    """Everything the clinical core uses for one patient.
+
+    Attributes:
+        primaries: Every active primary cancer on record (several when the chart is ambiguous).
+        myelopathy, cauda_equina, functional_radiculopathy: True, False or unknown.
+        surgical_candidate: The clinician's judgement "able to tolerate surgery" (NOMS "S").
+        lesions: One entry per vertebral level with a metastasis, cranial to caudal.
+        conflicting: Input keys whose sources disagreed (the newest value was used).
+        preliminary: Input keys whose value came from a preliminary Observation.
+    """
+
+    age: int | None = None
+    sex: str | None = None
+    primaries: tuple[PrimaryCancer, ...] = ()
+    myelopathy: bool | None = None
+    cauda_equina: bool | None = None
+    functional_radiculopathy: bool | None = None
+    performance: PerformanceStatus = field(default_factory=PerformanceStatus)
+    frankel: Frankel | None = None
+    asia: Asia | None = None
+    ambulatory: Ambulatory | None = None
+    albumin_g_per_dl: float | None = None
+    metastases: Metastases = field(default_factory=Metastases)
+    surgical_candidate: bool | None = None
+    sois: str | None = None
+    lesions: tuple[LesionFindings, ...] = ()
+    conflicting: frozenset[str] = frozenset()
+    preliminary: frozenset[str] = frozenset()
+
+    @property
+    def myelopathy_or_ces(self) -> bool | None:
+        """Myelopathy or cauda equina syndrome (NOMS treats them alike, clinical-spec §9.1)."""
+        if self.myelopathy or self.cauda_equina:
+            return True
+        if self.myelopathy is False and self.cauda_equina is False:
+            return False
+        return None
+
+    @property
+    def radiosensitivity(self) -> Radiosensitivity | None:
+        """The NOMS class when every primary on record agrees; None when none or they differ."""
+        classes = {p.radiosensitivity for p in self.primaries}
+        return classes.pop() if len(classes) == 1 else None
