@@ -56,7 +56,7 @@ class Histology(Enum):
     """Morphology groups that change the classification of a primary site."""
 
     SMALL_CELL = "small cell carcinoma"
-    NON_SMALL_CELL_TYPE = "non-small-cell carcinoma type (adenocarcinoma, squamous, large cell)"
+    NON_SMALL_CELL_TYPE = "non-small-cell carcinoma"  # adenocarcinoma, squamous, large cell
     LYMPHOMA = "lymphoma"
     MYELOMA = "multiple myeloma"
     PLASMACYTOMA = "plasmacytoma"

@@ -1,0 +1,50 @@
+"""The use cases: gather → extract → assess → emit (→ write back, with a FHIR client)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from service import __version__
+from service.domain.assessment import Assessment, assess
+from service.fhir import emit, extract
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    """One patient's assessment with everything needed to show or write it."""
+
+    extraction: extract.Extraction
+    assessment: Assessment
+    results: tuple[emit.Emitted, ...]
+    assessed_at: datetime
+
+    def collection_bundle(self) -> dict[str, Any]:
+        """The results as a FHIR collection Bundle."""
+        return emit.collection_bundle(self.results)
+
+
+def assess_resources(
+    resources: Iterable[dict[str, Any]],
+    patient_id: str | None = None,
+    issues: Iterable[extract.Issue] = (),
+    now: datetime | None = None,
+) -> Report:
+    """Assess one patient's FHIR resources.
+
+    Raises:
+        extract.InvalidInput: when the resources cannot be assessed at all.
+    """
+    now = now or datetime.now(UTC)
+    extraction = extract.extract(resources, patient_id, now.date(), issues)
+    assessment = assess(extraction.findings)
+    results = emit.emit(assessment, extraction, now, __version__)
+    return Report(extraction, assessment, tuple(results), now)
+
+
+def assess_bundle(bundle: object, now: datetime | None = None) -> Report:
+    """Assess the one patient held in a collection, searchset or transaction Bundle."""
+    resources, issues = extract.resources_from_bundle(bundle)
+    return assess_resources(resources, issues=issues, now=now)
