@@ -563,16 +563,21 @@ def recommend(inputs: Inputs) -> Recommendation:
         rationale.extend(inputs.escc.notes)
 
     rules = list(dict.fromkeys(r for o_ in outcomes.values() for r in o_.rules))
-    flags = set().union(*(o_.flags for o_ in outcomes.values()))
+    # A flag of the table holds only if it holds whatever the unknown inputs are; conditional
+    # advice is in the rationale's candidate lines instead.
+    flags = set.intersection(*(set(o_.flags) for o_ in outcomes.values()))
     if inputs.escc.flag_1c:
         flags.add(Flag.ESCC_1C)
-    if inputs.surgeon_stability is None and any(
-        b.code == "potentially-unstable" for b in inputs.sins.possible_bands
+    potentially_unstable = any(b.code == "potentially-unstable" for b in inputs.sins.possible_bands)
+    if (
+        inputs.surgeon_stability is None
+        and potentially_unstable
+        and _consultation_indicated(inputs.sins)
     ):
         flags.add(Flag.SINS_INDETERMINATE)
         rationale.append(
-            "SINS may lie in 7-12 (potentially unstable) and no surgeon's call is "
-            "recorded: surgical consultation recommended."
+            "SINS is 7 or more (potentially unstable) and no surgeon's call is recorded: "
+            "surgical consultation recommended."
         )
     if inputs.conflicting or stability_conflict or inputs.escc.conflict:
         flags.add(Flag.CONFLICTING_DATA)
@@ -631,12 +636,33 @@ def _deciding_dimensions(dims: dict[str, _Dimension], outcomes: dict[tuple, _Out
 def _candidates(
     dims: dict[str, _Dimension], deciding: list[str], outcomes: dict[tuple, _Outcome]
 ) -> list[str]:
+    """One line per distinct candidate, with the situations that lead to it.
+
+    Within one candidate's situations, an input that takes every value is irrelevant to that
+    candidate and is left out of its description.
+    """
     keys = list(dims)
-    lines: dict[str, None] = {}
+    groups: dict[tuple[str, str], set[tuple]] = {}
     for combo, outcome in outcomes.items():
-        condition = " and ".join(dims[k].describe[combo[keys.index(k)]] for k in deciding)
-        lines[f"- if {condition}: {outcome.plan.value} ({outcome.text})"] = None
-    return list(lines)
+        situation = tuple(combo[keys.index(k)] for k in deciding)
+        groups.setdefault((outcome.plan.value, outcome.text), set()).add(situation)
+    lines = []
+    for (plan, text), situations in groups.items():
+        active = list(range(len(deciding)))
+        for position in range(len(deciding)):
+            values = dims[deciding[position]].values
+            if all(
+                (*t[:position], v, *t[position + 1 :]) in situations
+                for t in situations
+                for v in values
+            ):
+                active.remove(position)
+        described = dict.fromkeys(
+            " and ".join(dims[deciding[i]].describe[t[i]] for i in active) for t in situations
+        )
+        conditions = "; or if ".join(sorted(d for d in described if d))
+        lines.append(f"- {plan} ({text})" + (f" if {conditions}" if conditions else ""))
+    return lines
 
 
 def _inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:
