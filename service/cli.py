@@ -9,10 +9,13 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from service import __version__, summary
+from service import __version__, seed, summary
 from service.domain.errors import InvalidInput as InvalidClinicalInput
+from service.errors import ConfigurationError, FhirError
+from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
+from service.fhir.client import FhirClient, summarize
 from service.fhir.extract import InvalidInput
-from service.workflow import Report, assess_bundle
+from service.workflow import Report, assess_bundle, assess_patient
 
 DEMO_PATIENTS = Path(__file__).resolve().parent.parent / "sandbox" / "patients"
 
@@ -46,15 +49,56 @@ def _print_issues(report: Report, err: TextIO) -> None:
             print(f"{issue.severity}: {issue.message}{where}", file=err)
 
 
+def _auth(args: argparse.Namespace) -> Auth:
+    if args.token and args.backend_config:
+        raise CliError("give either --token or --backend-config, not both")
+    if args.token:
+        return BearerToken(args.token)
+    if args.backend_config:
+        return backend_services_from_config(Path(args.backend_config))
+    return NoAuth()
+
+
 def cmd_assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
-    """Assess one Bundle and print the results."""
-    report = _assess_file(args.bundle)
+    """Assess one Bundle, or one patient on a FHIR server, and print the results."""
+    if bool(args.bundle) == bool(args.fhir_base):
+        raise CliError("give either --bundle FILE or --fhir-base URL with --patient ID")
+    if args.bundle:
+        if args.write:
+            raise CliError("--write needs a FHIR server (--fhir-base)")
+        report = _assess_file(args.bundle)
+        write = None
+    else:
+        if not args.patient:
+            raise CliError("--fhir-base needs --patient ID")
+        client = FhirClient(args.fhir_base, _auth(args))
+        try:
+            live = assess_patient(client, args.patient, write=args.write)
+        except (InvalidInput, InvalidClinicalInput) as exc:
+            raise CliError(f"patient {args.patient}: {exc}") from exc
+        report, write = live.report, live.write
     if args.format == "text":
         print(summary.render(report), file=out)
     else:
         _print_issues(report, err)
         json.dump(report.collection_bundle(), out, indent=2)
         print(file=out)
+    if write is not None:
+        for line in summarize(write):
+            print(line, file=err)
+        return 0 if write.complete else 3
+    return 0
+
+
+def cmd_seed(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Upload the demo patients to a FHIR server."""
+    files = sorted(Path(args.patients).glob("*.json"))
+    if not files:
+        raise CliError(f"no demo patients in {args.patients}")
+    client = FhirClient(args.fhir_base, _auth(args))
+    for path in files:
+        patient_id = seed.upload(client, _read_json(str(path)))
+        print(f"{patient_id}\t{path.stem}", file=out)
     return 0
 
 
@@ -72,6 +116,18 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def _auth_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--token", metavar="T", help="bearer access token for the server (e.g. from a SMART launch)"
+    )
+    parser.add_argument(
+        "--backend-config",
+        metavar="FILE",
+        help="SMART Backend Services settings (JSON: token_url, client_id, "
+        "private_key, kid, scope)",
+    )
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser (exposed for tests and documentation)."""
     parser = argparse.ArgumentParser(
@@ -83,15 +139,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     assess = commands.add_parser(
         "assess",
-        help="assess one patient's FHIR Bundle",
-        description="Read a Bundle (collection, searchset or transaction) holding one patient's "
-        "resources; print a collection Bundle of the result resources, or a summary.",
+        help="assess one patient, from a Bundle file or a FHIR server",
+        description="Read one patient's resources from a Bundle (collection, searchset or "
+        "transaction) or from a FHIR server; print a collection Bundle of the result resources, "
+        "or a summary. Exit status: 0 ok, 2 bad input, 3 some results not written, "
+        "4 FHIR server error.",
     )
     assess.add_argument(
-        "--bundle",
-        required=True,
-        metavar="FILE",
-        help="the Bundle as a JSON file, or - for standard input",
+        "--bundle", metavar="FILE", help="the Bundle as a JSON file, or - for standard input"
+    )
+    assess.add_argument("--fhir-base", metavar="URL", help="read the patient from this server")
+    assess.add_argument("--patient", metavar="ID", help="the patient's id on that server")
+    _auth_arguments(assess)
+    assess.add_argument(
+        "--write",
+        action="store_true",
+        help="write the results back to the server (conditional creates)",
     )
     assess.add_argument(
         "--format",
@@ -100,6 +163,17 @@ def build_parser() -> argparse.ArgumentParser:
         help="json: FHIR Bundle of results (default); text: readable summary",
     )
     assess.set_defaults(handler=cmd_assess)
+
+    seed_cmd = commands.add_parser(
+        "seed",
+        help="upload the demo patients to a FHIR server",
+        description="Upload each demo patient (idempotent: resources are PUT with their fixed "
+        "ids); prints the patient id and the scenario name of each.",
+    )
+    seed_cmd.add_argument("--fhir-base", required=True, metavar="URL")
+    seed_cmd.add_argument("--patients", default=str(DEMO_PATIENTS), metavar="DIR")
+    _auth_arguments(seed_cmd)
+    seed_cmd.set_defaults(handler=cmd_seed)
 
     demo = commands.add_parser("demo", help="assess the built-in demo patients")
     demo.add_argument(
@@ -120,9 +194,12 @@ def main(
     args = build_parser().parse_args(argv)
     try:
         return args.handler(args, out, err)
-    except CliError as exc:
+    except (CliError, ConfigurationError) as exc:
         print(f"noms-cds: error: {exc}", file=err)
         return 2
+    except FhirError as exc:
+        print(f"noms-cds: FHIR server error: {exc}", file=err)
+        return 4
 
 
 if __name__ == "__main__":

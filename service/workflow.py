@@ -10,6 +10,7 @@ from typing import Any
 from service import __version__
 from service.domain.assessment import Assessment, assess
 from service.fhir import emit, extract
+from service.fhir.client import FhirClient, WriteReport
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,3 +49,33 @@ def assess_bundle(bundle: object, now: datetime | None = None) -> Report:
     """Assess the one patient held in a collection, searchset or transaction Bundle."""
     resources, issues = extract.resources_from_bundle(bundle)
     return assess_resources(resources, issues=issues, now=now)
+
+
+@dataclass(frozen=True, slots=True)
+class LiveReport:
+    """An assessment of a patient read from a FHIR server, and what was written back."""
+
+    report: Report
+    write: WriteReport | None
+
+
+def assess_patient(
+    client: FhirClient,
+    patient_id: str,
+    *,
+    write: bool = False,
+    user: str | None = None,
+    now: datetime | None = None,
+) -> LiveReport:
+    """Gather a patient's data from a FHIR server, assess it, and optionally write it back.
+
+    Raises:
+        FhirError: when the server cannot be read (or refuses everything).
+        extract.InvalidInput: when the data cannot be assessed at all.
+    """
+    resources, issues = client.gather(patient_id)
+    report = assess_resources(resources, patient_id, issues, now)
+    if not write:
+        return LiveReport(report, None)
+    prov = emit.provenance(report.results, report.extraction, report.assessed_at, __version__, user)
+    return LiveReport(report, client.write(report.results, prov))
