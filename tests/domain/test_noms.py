@@ -121,6 +121,10 @@ def outcome(rec: noms.Recommendation) -> tuple:
     )
 
 
+def core(rec: noms.Recommendation) -> tuple:
+    return rec.plan, rec.radiation, rec.surgery, rec.stabilization
+
+
 def check(inputs: noms.Inputs, expected: tuple) -> noms.Recommendation:
     """Recommend and compare (plan, radiation, surgery, stabilization, rules, flags, missing)."""
     expected = (*expected, (), ())[:7]
@@ -224,9 +228,6 @@ SPECIAL_ROWS = [
     ("A-unstable", make(SOLID, grade=Grade.G3, myelopathy=True, m="unstable"),
      (URGENT, CEBRT, DECOMPRESSION, STAB, ("R6", "special-A", "special-F"),
       (Flag.CONSIDER_UPFRONT_SURGERY,))),
-    # A for a patient unable to tolerate surgery: R5 stands.
-    ("A-unable-to-tolerate-surgery", make(SOLID, grade=Grade.G2, myelopathy=True, s=False),
-     (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R5",))),
     # B: haematological, high-grade ESCC and myelopathy -> cEBRT, no decompressive surgery;
     # stabilization still governed by M.
     ("B", make(HEM, grade=Grade.G3, myelopathy=True),
@@ -291,6 +292,14 @@ SPECIAL_ROWS = [
 )
 def test_special_cases(inputs: noms.Inputs, expected: tuple):
     check(inputs, expected)
+
+
+def test_special_case_a_for_a_patient_unable_to_tolerate_surgery_keeps_r5():
+    # Whether special-A and its flag are still shown is open (see the xfail test at the end).
+    rec = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
+    assert core(rec) == (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB)
+    assert rec.rules[0] == "R5"
+    assert rec.missing == ()
 
 
 def test_special_case_j_rationale_names_intralesional_resection():
@@ -615,15 +624,16 @@ def test_unknown_input_that_changes_the_plan(inputs: noms.Inputs, expected: tupl
     assert all(name in depends for name in rec.missing if name not in {"histology"})
 
 
-def test_sins_possibly_7_18_without_a_call_means_surgical_consultation():
-    # SOSG binary form (§1.2): 7–18 = surgical consultation, whatever the exact band.
-    open_12_to_15 = sins.score(
-        sins.Inputs(Level.T12, Pain.MECHANICAL, BoneLesion.LYTIC, Alignment.DE_NOVO_DEFORMITY,
-                    Collapse.LESS_THAN_50, None)
+def test_sins_at_least_11_without_a_call_means_surgical_consultation():
+    # clinical-spec §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
+    # consultation indicated" (SOSG binary form, §1.2: 7–18 = surgical consultation).
+    at_least_11 = sins.score(
+        sins.Inputs(Level.T9, Pain.MECHANICAL, BoneLesion.LYTIC, Alignment.DE_NOVO_DEFORMITY,
+                    Collapse.AT_LEAST_50, None)
     )  # fmt: skip
-    assert open_12_to_15.totals == (12, 13, 15)
+    assert at_least_11.totals == (11, 12, 14)
     check(
-        make(SOLID, m=open_12_to_15),
+        make(SOLID, m=at_least_11),
         (NEEDS, CEBRT, NO_SURGERY, CONSULT, ("R1", "R2"), (Flag.SINS_INDETERMINATE,),
          ("sins-posterolateral", "stability-assessment")),
     )  # fmt: skip
@@ -654,6 +664,7 @@ def test_nothing_known_but_the_class():
 # Every fully specified situation against the algorithm of clinical-spec §9.6.
 
 HIGH_GRADE = {Grade.G2, Grade.G3}
+A_FLAG = Flag.CONSIDER_UPFRONT_SURGERY
 GRADE_CHOICES = [(grade, False) for grade in Grade] + [(None, True)]  # (grade, cord compression)
 
 
@@ -730,8 +741,13 @@ def test_every_fully_specified_situation_follows_the_algorithm():
             surgery,
             stab,
         ), situation
-        assert set(rec.rules) == set(rules), situation
-        assert set(rec.flags) == flags, situation
+        if o is SOLID and grade in HIGH_GRADE | {None} and (myelopathy or ces) and not able:
+            # Open judgement call (xfail test at the end): special-A/F and its flag or not.
+            rules, flags = set(rules) | {"special-A", "special-F"}, flags | {A_FLAG}
+            assert set(rec.rules) <= rules and set(rec.flags) <= flags, situation
+        else:
+            assert set(rec.rules) == set(rules), situation
+            assert set(rec.flags) == flags, situation
         assert rec.missing == (), situation
         checked += 1
     assert checked == 3 * 7 * 2 * 2 * 4 * 2 * 2
@@ -786,10 +802,6 @@ def completions(situation: dict) -> dict[tuple, dict]:
     return result
 
 
-def core(rec: noms.Recommendation) -> tuple:
-    return rec.plan, rec.radiation, rec.surgery, rec.stabilization
-
-
 @settings(max_examples=250, deadline=None)
 @given(situation=partial_situations())
 def test_unknown_inputs_are_tried_with_every_value(situation: dict):
@@ -832,3 +844,31 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     assert (Flag.SINS_INDETERMINATE in rec.flags) is (
         situation["m"] == "potentially-unstable" and situation["call"] is None
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# Judgement calls: the spec read literally, where the code chose otherwise (reported to the lead).
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="§9.6 and fhir-contract §2 flag 'consider upfront surgery' for every radiosensitive "
+    "solid tumour with myelopathy; noms.py omits the flag (and special-A) when the patient is "
+    "unable to tolerate surgery. Clinical sign-off needed.",
+)
+def test_special_case_a_flag_whatever_the_ability_to_tolerate_surgery():
+    rec = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
+    assert rec.plan is CEBRT_PLAN
+    assert Flag.CONSIDER_UPFRONT_SURGERY in rec.flags
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="Special case E requires 'no myelopathy' (§9.4); with myelopathy unknown noms.py "
+    "still shows the hypofractionated-SRS option and special-E (flags are the union over the "
+    "completions) without listing myelopathy as missing. Clinical sign-off needed.",
+)
+def test_special_case_e_option_only_when_no_myelopathy_is_recorded():
+    rec = noms.recommend(make(RES, grade=Grade.G2, myelopathy=None, ces=None))
+    assert rec.plan is SEPARATION_SRS
+    assert Flag.HYPOFRACTIONATED_SRS_OPTION not in rec.flags or "myelopathy" in rec.missing

@@ -245,6 +245,20 @@ def test_one_missing_answer_widens_the_range_and_is_named(key, field, name, tabl
     assert item.inputs == ()
 
 
+def test_spec_example_sins_at_least_11():
+    # clinical-spec §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
+    # consultation indicated". T9 (1) + mechanical (3) + lytic (2) + deformity (2) + >= 50 % (3)
+    # = 11 with posterolateral involvement unknown (0/1/3).
+    result = sins.score(
+        Inputs(Level.T9, Pain.MECHANICAL, BoneLesion.LYTIC, Alignment.DE_NOVO_DEFORMITY,
+               Collapse.AT_LEAST_50, None)
+    )  # fmt: skip
+    assert result.totals == (11, 12, 14)
+    assert result.band is None
+    assert [b.code for b in result.possible_bands] == ["potentially-unstable", "unstable"]
+    assert result.missing == ("sins-posterolateral",)
+
+
 def test_nothing_known_but_the_level():
     result = sins.score(Inputs(Level.T9))
     assert (result.low, result.high) == (1, 16)  # 1 + 0..(3+2+4+3+3)
