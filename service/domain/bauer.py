@@ -69,6 +69,12 @@ def score(inputs: Inputs) -> ScoreResult:
     solitary: bool | None = (
         True if total.is_exact and total.low == 1 else False if total.low >= 2 else None
     )
+    bone_names = ("extraspinal-bone-metastases-count", "vertebral-metastases-count")
+    bone_unknown = tuple(
+        name
+        for name, count in zip(bone_names, (mets.extraspinal_bone, mets.vertebral), strict=True)
+        if not count.is_exact
+    )
     items = (
         _factor(
             "no-visceral-metastases",
@@ -99,8 +105,8 @@ def score(inputs: Inputs) -> ScoreResult:
             "One solitary skeletal metastasis",
             {solitary},
             total.describe() + " bone metastases",
-            ("extraspinal-bone-metastases-count", "vertebral-metastases-count"),
-            ("extraspinal-bone-metastases-count",),
+            bone_names,
+            bone_unknown,
         ),
     )
     return ScoreResult("modified-bauer", REFERENCE, items, possible_totals(items), BANDS)

@@ -266,6 +266,17 @@ def _decide(w: _World, o: Radiosensitivity | None, inputs: Inputs) -> _Outcome:
                 "surgery is not covered by the framework",
                 flags=tissue,
             )
+        if w.neuro:
+            # Special case D is unknown histology *without* myelopathy; with myelopathy and
+            # low-grade compression this is the undefined branch of §9.3.
+            return _human(
+                stab,
+                ("undefined-low-grade-escc-myelopathy",),
+                "myelopathy or cauda equina syndrome without high-grade compression at this "
+                "level and histology unknown: other causes must be excluded; obtain tissue",
+                ("histology",),
+                tissue,
+            )
         return _human(
             stab,
             ("special-D",),

@@ -116,6 +116,8 @@ def _bone(mets: Metastases) -> Item:
         return known_item(
             "bone-metastases", "Bone metastases (spine included)", options, 1, "solitary", names
         )
+    # Missing: the counts not known exactly (the other one may be known already).
+    unknown = (mets.extraspinal_bone, mets.vertebral)
     return open_item(
         "bone-metastases",
         "Bone metastases (spine included)",
@@ -123,7 +125,7 @@ def _bone(mets: Metastases) -> Item:
         options,
         f"{total.describe()}; other bone metastases not recorded",
         names,
-        ("extraspinal-bone-metastases-count",),
+        tuple(name for name, count in zip(names, unknown, strict=True) if not count.is_exact),
     )
 
 
