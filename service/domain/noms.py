@@ -356,13 +356,16 @@ def _decide(w: _World, o: Radiosensitivity | None, inputs: Inputs) -> _Outcome:
                     "cEBRT does not decompress fast enough",
                     frozenset({Flag.CONSIDER_UPFRONT_SURGERY}),
                 )
+            # §9.6 and the contract flag every myelopathic radiosensitive solid tumour; the
+            # plan stays cEBRT because this patient cannot tolerate surgery.
             return _defined(
                 Radiation.CEBRT,
                 none,
                 stab,
-                (rule,),
-                f"{rule}: cEBRT; surgery first (special case A) is not an option for "
-                "a patient unable to tolerate surgery",
+                (rule, "special-A"),
+                f"{rule}: cEBRT; surgery first (special case A) is not possible for a patient "
+                "unable to tolerate surgery",
+                frozenset({Flag.CONSIDER_UPFRONT_SURGERY}),
             )
         return _defined(
             Radiation.CEBRT, none, stab, (rule,), f"{rule}: radiosensitive tumour: cEBRT"
@@ -535,6 +538,10 @@ def recommend(inputs: Inputs) -> Recommendation:
         outcomes[combo] = outcome
 
     distinct = list(dict.fromkeys(o_.core for o_ in outcomes.values()))
+    # Separation surgery covers a stable (R7) and an unstable (R9) spine alike: when only the
+    # stabilization part differs and the plan is defined, the plan stands and the surgeon
+    # settles the stabilization.
+    plan_only = {o_.core[:3] for o_ in outcomes.values()}
     missing: list[str] = []
     rationale = [_inputs_sentence(inputs, stability_conflict)]
     if len(distinct) == 1:
@@ -542,6 +549,17 @@ def recommend(inputs: Inputs) -> Recommendation:
         plan, radiation, surgery, stabilization = first.core
         rationale.extend(dict.fromkeys(o_.text for o_ in outcomes.values()))
         missing.extend(name for o_ in outcomes.values() for name in o_.missing)
+    elif len(plan_only) == 1 and next(iter(plan_only))[0] is Plan.SEPARATION_SURGERY_THEN_SRS:
+        plan, radiation, surgery = next(iter(plan_only))
+        stabilization = Stabilization.SURGICAL_CONSULTATION
+        rationale.extend(dict.fromkeys(o_.text for o_ in outcomes.values()))
+        missing.extend(
+            name for key in _deciding_dimensions(dims, outcomes) for name in dims[key].names
+        )
+        rationale.append(
+            "Whether the separation surgery must also stabilize an unstable spine "
+            "is the surgeon's call."
+        )
     else:
         plan = Plan.NEEDS_CLINICIAN_INPUT
         radiation = _common([o_.radiation for o_ in outcomes.values()], Radiation.UNDETERMINED)
@@ -573,7 +591,7 @@ def recommend(inputs: Inputs) -> Recommendation:
     if inputs.escc.notes:
         rationale.extend(inputs.escc.notes)
 
-    rules = list(dict.fromkeys(r for o_ in outcomes.values() for r in o_.rules))
+    rules = _rules(list(outcomes.values()), len(distinct) == 1)
     # A flag of the table holds only if it holds whatever the unknown inputs are; conditional
     # advice is in the rationale's candidate lines instead.
     flags = set.intersection(*(set(o_.flags) for o_ in outcomes.values()))
@@ -605,6 +623,17 @@ def recommend(inputs: Inputs) -> Recommendation:
         missing=tuple(dict.fromkeys(missing)),
         rationale=tuple(rationale),
     )
+
+
+def _rules(outcomes: list[_Outcome], settled: bool) -> list[str]:
+    """Rule ids to cite: every candidate's when the plan is open; when it is settled, the core
+    rows of every completion but a special case only if it holds in all of them (special case E
+    needs "no myelopathy", so an unknown myelopathy does not cite it)."""
+    every = list(dict.fromkeys(r for o_ in outcomes for r in o_.rules))
+    if not settled:
+        return every
+    common = set.intersection(*(set(o_.rules) for o_ in outcomes))
+    return [r for r in every if r in common or (r.startswith("R") and r[1:].isdigit())]
 
 
 def _myelopathy_or_ces(myelopathy: bool | None, cauda_equina: bool | None) -> bool | None:
