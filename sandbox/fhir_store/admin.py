@@ -131,7 +131,7 @@ def clear_requests() -> tuple[str, int]:
 @bp.get("/counts")
 def counts() -> Response:
     """Return how many resources of each type are stored."""
-    per_type = _store().store.counts()
+    per_type = _store().data.counts()
     return jsonify({"resources": per_type, "total": sum(per_type.values())})
 
 
@@ -160,7 +160,7 @@ def reset() -> Response:
     if options.get("settings", True):
         store.controls.reset_settings()
         done.append("settings")
-    return jsonify({"reset": done, "resources": store.store.counts()})
+    return jsonify({"reset": done, "resources": store.data.counts()})
 
 
 @bp.post("/load")

@@ -198,7 +198,7 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
     def search_post(resource_type: str) -> Response:
         # R4 http.html search: POST [type]/_search takes form-encoded parameters (plus any in the
         # URL) with the same meaning as GET.
-        if request.mimetype != "application/x-www-form-urlencoded":
+        if request.mimetype not in ("application/x-www-form-urlencoded", ""):
             raise FhirError(
                 415, "POST _search needs application/x-www-form-urlencoded", code="not-supported"
             )

@@ -439,7 +439,7 @@ def _transaction(
                 enforce_rules=enforce_rules,
             )
 
-    with store.store.atomic():
+    with store.data.atomic():
         mapping: dict[str, str] = {}
         conditional_targets: dict[tuple[str, str], str] = {}
         new_ids: dict[int, str] = {}
@@ -472,7 +472,7 @@ def _transaction(
                             target = found[0].reference
                             matched[entry.index] = found[0]
                 if target is None:
-                    new_ids[entry.index] = store.store.allocate_id(entry.resource_type)
+                    new_ids[entry.index] = store.data.allocate_id(entry.resource_type)
                     target = f"{entry.resource_type}/{new_ids[entry.index]}"
                 if key is not None:
                     conditional_targets[key] = target
@@ -512,16 +512,16 @@ def _transaction(
                 store.check_if_match(entry.resource_type, entry.parts[1], entry.if_match)
         for entry in posts:
             if entry.index in new_ids:
-                version = store.store.put(entry.resource_type, new_ids[entry.index], entry.resource)
+                version = store.data.put(entry.resource_type, new_ids[entry.index], entry.resource)
                 results[entry.index] = Result(201, version.resource, version)
         for entry in puts:
-            existed = store.store.current(entry.resource_type, entry.parts[1]) is not None
-            version = store.store.put(entry.resource_type, entry.parts[1], entry.resource)
+            existed = store.data.current(entry.resource_type, entry.parts[1]) is not None
+            version = store.data.put(entry.resource_type, entry.parts[1], entry.resource)
             results[entry.index] = Result(200 if existed else 201, version.resource, version)
         for index, match in matched.items():
             if isinstance(match, str):  # folded into another entry of this Bundle
                 resource_type, resource_id = match.split("/", 1)
-                match = store.store.current(resource_type, resource_id)
+                match = store.data.current(resource_type, resource_id)
             results[index] = Result(200, match.resource, match)
 
         # 4. Reads and searches see the state after the writes.

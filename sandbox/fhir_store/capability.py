@@ -65,8 +65,9 @@ def capability_statement(store: FhirStore, base_url: str) -> dict[str, Any]:
     rest: dict[str, Any] = {
         "mode": "server",
         "documentation": (
-            "Unknown search parameters are ignored unless Prefer: handling=strict; _count and "
-            "_sort (_lastUpdated, _id) are supported; next links page through a snapshot."
+            "Unknown search parameters are ignored unless Prefer: handling=strict; _count, "
+            "_summary=count and _sort (_lastUpdated, _id) are supported; next links page "
+            "through a snapshot of the matches taken at the first request."
         ),
         "resource": resources,
     }

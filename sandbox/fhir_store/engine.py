@@ -58,7 +58,7 @@ class FhirStore:
     def __init__(self, config: StoreConfig) -> None:
         """Create an empty store for ``config`` (seeding is a separate step: :meth:`seed`)."""
         self.config = config
-        self.store = ResourceStore(config.clock)
+        self.data = ResourceStore(config.clock)
         self.controls = Controls(config)
         self.pages = SearchPages(config.max_search_snapshots)
         # Set when the server shuts down: cuts injected latency and hangs short.
@@ -72,7 +72,7 @@ class FhirStore:
                 raise ValueError(f"not R4B resource types: {', '.join(unknown)}")
             self.resource_types = tuple(sorted(set(config.resource_types)))
         self._type_set = frozenset(self.resource_types)
-        self.started = format_instant(self.store.now())
+        self.started = format_instant(self.data.now())
 
     # -- helpers -----------------------------------------------------------------------------
 
@@ -181,7 +181,7 @@ class FhirStore:
             raise FhirError(
                 400, f"conditional criteria {criteria!r} select nothing", code="invalid"
             )
-        return run_search(self.store.all_current(resource_type), query)
+        return run_search(self.data.all_current(resource_type), query)
 
     # -- instance and type interactions --------------------------------------------------------
 
@@ -192,7 +192,7 @@ class FhirStore:
             FhirError: 404 for an unknown type or resource.
         """
         self.check_type(resource_type)
-        version = self.store.current(resource_type, resource_id)
+        version = self.data.current(resource_type, resource_id)
         if version is None:
             raise FhirError(404, f"{resource_type}/{resource_id} is not known")
         return Result(200, version.resource, version)
@@ -206,7 +206,7 @@ class FhirStore:
         self.check_type(resource_type)
         version = None
         if version_id.isdigit():
-            version = self.store.version(resource_type, resource_id, int(version_id))
+            version = self.data.version(resource_type, resource_id, int(version_id))
         if version is None:
             raise FhirError(
                 404, f"{resource_type}/{resource_id}/_history/{version_id} is not known"
@@ -260,8 +260,8 @@ class FhirStore:
         Raises:
             FhirError: 412 when ``If-Match`` names another version (or the resource is absent).
         """
-        with self.store.lock:
-            current = self.store.current(resource_type, resource_id)
+        with self.data.lock:
+            current = self.data.current(resource_type, resource_id)
         if if_match is not None:
             match = _ETAG_RE.match(if_match.strip())
             expected = int(match.group(1)) if match else None
@@ -296,7 +296,7 @@ class FhirStore:
         resource = self.prepare_write(
             resource_type, resource, enforce_rules=enforce_rules, expression=expression
         )
-        with self.store.lock:
+        with self.data.lock:
             if if_none_exist is not None:
                 found = self.conditional_matches(resource_type, if_none_exist)
                 if len(found) > 1:
@@ -309,7 +309,7 @@ class FhirStore:
                 if found:
                     return Result(200, found[0].resource, found[0])
             # R4 http.html create: an id in the submitted resource is ignored.
-            version = self.store.put(resource_type, self.store.allocate_id(resource_type), resource)
+            version = self.data.put(resource_type, self.data.allocate_id(resource_type), resource)
         return Result(201, version.resource, version)
 
     def update(
@@ -334,11 +334,11 @@ class FhirStore:
             enforce_rules=enforce_rules,
             expression=expression,
         )
-        with self.store.lock:
+        with self.data.lock:
             current = self.check_if_match(
                 resource_type, resource_id, if_match, expression=expression
             )
-            version = self.store.put(resource_type, resource_id, resource)
+            version = self.data.put(resource_type, resource_id, resource)
         return Result(201 if current is None else 200, version.resource, version)
 
     def delete(self, resource_type: str, resource_id: str) -> Result:
@@ -373,7 +373,7 @@ class FhirStore:
             max_count=self.config.max_page_size,
             strict=strict,
         )
-        found = run_search(self.store.all_current(resource_type), query)
+        found = run_search(self.data.all_current(resource_type), query)
         self_url = f"{base_url}/{resource_type}"
         if query.applied:
             self_url += "?" + urlencode(query.applied)
@@ -427,7 +427,7 @@ class FhirStore:
         bundle: dict[str, Any] = {
             "resourceType": "Bundle",
             "id": str(uuid.uuid4()),
-            "meta": {"lastUpdated": format_instant(self.store.now())},
+            "meta": {"lastUpdated": format_instant(self.data.now())},
             "type": "searchset",
             "total": len(found),
             "link": links,
@@ -487,10 +487,10 @@ class FhirStore:
                 if failed:
                     raise SeedError(f"{path}: {len(failed)} batch entries failed ({failed[0]})")
                 logger.info("seeded %s", path.name)
-        self.store.mark_baseline()
-        return self.store.counts()
+        self.data.mark_baseline()
+        return self.data.counts()
 
     def reset_data(self) -> None:
         """Put the data back to what it was after seeding and drop search snapshots."""
-        self.store.reset()
+        self.data.reset()
         self.pages.clear()

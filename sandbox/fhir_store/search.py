@@ -2,7 +2,8 @@
 
 Implements the subset of R4 search.html the sandbox needs: ``_id``, ``_lastUpdated`` (date with
 prefixes), ``_tag``, ``identifier``, ``code``, ``category``, ``status`` (tokens), ``patient`` and
-``subject`` (references), ``_count`` and ``_sort`` on ``_lastUpdated`` / ``_id``.
+``subject`` (references), ``_count``, ``_summary=count`` and ``_sort`` on ``_lastUpdated`` /
+``_id``.
 """
 
 from __future__ import annotations
@@ -285,6 +286,11 @@ def parse_search(
                 raise FhirError(400, "_count must not be negative")
             count = min(requested, max_count)
             applied = [(k, v) for k, v in applied if k != "_count"] + [("_count", str(count))]
+            continue
+        if name == "_summary" and not modifier and value == "count":
+            # _summary=count: only the total (other _summary values are ignored, leniently).
+            count = 0
+            applied = [(k, v) for k, v in applied if k != "_summary"] + [("_summary", "count")]
             continue
         if name == "_sort" and not modifier:
             keys = []

@@ -108,8 +108,8 @@ def test_seeding_loads_every_synthea_resource(client: FlaskClient, synthea_bundl
 def test_seeding_rewrites_urn_uuid_references(seeded_app: Any) -> None:
     store = store_of(seeded_app)
     references = []
-    for resource_type in store.store.counts():
-        for version in store.store.all_current(resource_type):
+    for resource_type in store.data.counts():
+        for version in store.data.all_current(resource_type):
             for key, value in walk_strings(version.resource):
                 assert not value.startswith("urn:uuid:"), (resource_type, key, value)
                 if key == "reference" and not value.startswith("#"):
@@ -117,7 +117,7 @@ def test_seeding_rewrites_urn_uuid_references(seeded_app: Any) -> None:
     assert len(references) > 2000
     for reference in references:
         resource_type, resource_id = reference.split("/")
-        assert store.store.current(resource_type, resource_id) is not None, reference
+        assert store.data.current(resource_type, resource_id) is not None, reference
 
 
 def test_seeded_observation_points_at_its_patient(client: FlaskClient, austin_id: str) -> None:
@@ -130,7 +130,7 @@ def test_seeded_observation_points_at_its_patient(client: FlaskClient, austin_id
 
 def test_seed_directory_may_be_missing(tmp_path: Any) -> None:
     app = create_app(StoreConfig(seed_dir=tmp_path / "absent"))
-    assert store_of(app).store.counts() == {}
+    assert store_of(app).data.counts() == {}
 
 
 def test_seed_files_must_be_transaction_bundles(tmp_path: Any) -> None:
@@ -148,7 +148,7 @@ def test_seeding_ignores_write_refusals_and_switches() -> None:
         transactions=False,
         write_refusals=(WriteRefusal("Observation", allowed_categories=("laboratory",)),),
     )
-    counts = store_of(create_app(config)).store.counts()
+    counts = store_of(create_app(config)).data.counts()
     assert counts["Observation"] == 262
 
 
@@ -377,6 +377,13 @@ def test_count_is_capped_and_zero_gives_only_the_total(client: FlaskClient) -> N
     capped = client.get("/fhir/Claim?_count=100000").json
     assert len(capped["entry"]) == 185  # all fit under the maximum of 500
     assert any(link["url"].endswith("_count=500") for link in capped["link"])
+
+
+def test_summary_count_gives_only_the_total(client: FlaskClient, austin_id: str) -> None:
+    bundle = client.get(f"/fhir/Observation?patient={austin_id}&_summary=count").json
+    assert bundle["total"] == austin_observations(lambda r: True)
+    assert "entry" not in bundle
+    assert bundle["link"][0]["url"].endswith("&_summary=count")
 
 
 def test_sort_by_last_updated(empty_client: FlaskClient) -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -136,6 +137,29 @@ def test_create_and_conditional_create_over_http(
     )
     assert second.status_code == 200
     assert second.headers["Location"] == first.headers["Location"]
+
+
+def test_concurrent_conditional_creates_make_one_resource(live: RunningStore) -> None:
+    # Unlike HAPI (hapi-fhir#3141), the sandbox serialises conditional creates, so clients that
+    # retry or race still end up with one resource.
+    headers = {"Content-Type": FHIR_JSON, "If-None-Exist": f"identifier={RESULT_SYSTEM}|race"}
+
+    def create(_: int) -> int:
+        response = requests.post(
+            f"{live.base_url}/Observation",
+            json=observation("race"),
+            headers=headers,
+            timeout=TIMEOUT,
+        )
+        return response.status_code
+
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        statuses = sorted(pool.map(create, range(8)))
+    assert statuses == [200] * 7 + [201]
+    search = requests.get(
+        f"{live.base_url}/Observation?identifier={RESULT_SYSTEM}|race", timeout=TIMEOUT
+    )
+    assert search.json()["total"] == 1
 
 
 def transaction(identifier: str, category: str = "survey") -> dict[str, Any]:
