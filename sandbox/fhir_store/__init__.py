@@ -9,7 +9,7 @@ A test and demo tool: ``service`` and ``smart_app`` never import it and it impor
 """
 
 from .app import create_app, store_of
-from .config import DEFAULT_SEED_DIR, FaultRule, StoreConfig, WriteRefusal
+from .config import DEFAULT_SEED_DIR, FaultRule, SearchRequirement, StoreConfig, WriteRefusal
 from .engine import FhirStore, SeedError
 from .errors import FhirError
 from .server import RunningStore, running_store, serve_store
@@ -20,6 +20,7 @@ __all__ = [
     "FhirError",
     "FhirStore",
     "RunningStore",
+    "SearchRequirement",
     "SeedError",
     "StoreConfig",
     "WriteRefusal",

@@ -8,7 +8,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from .app import create_app
-from .config import DEFAULT_SEED_DIR, StoreConfig, WriteRefusal
+from .config import DEFAULT_SEED_DIR, SearchRequirement, StoreConfig, WriteRefusal
 from .engine import SeedError
 from .server import make_server
 
@@ -22,6 +22,14 @@ def _refusal(text: str) -> WriteRefusal:
             resource_type,
             allowed_categories=tuple(c for c in categories.split(",") if c) if categories else None,
         )
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _requirement(text: str) -> SearchRequirement:
+    resource_type, _, names = text.partition(":")
+    try:
+        return SearchRequirement(resource_type, tuple(n for n in names.split(",") if n))
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
@@ -79,6 +87,17 @@ def build_parser() -> argparse.ArgumentParser:
             "them, e.g. Observation:laboratory,vital-signs (repeatable)"
         ),
     )
+    parser.add_argument(
+        "--require-search",
+        action="append",
+        default=[],
+        type=_requirement,
+        metavar="TYPE:PARAM,...",
+        help=(
+            "answer 400 to TYPE searches that use none of the PARAMs, as Epic does for "
+            "Observation without code or category, e.g. Observation:code,category (repeatable)"
+        ),
+    )
     return parser
 
 
@@ -98,6 +117,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             conditional_create=not args.no_conditional_create,
             bearer_tokens=tuple(args.token),
             write_refusals=tuple(args.refuse_writes),
+            search_requirements=tuple(args.require_search),
         )
         app = create_app(config)
     except (ValueError, SeedError) as exc:

@@ -4,11 +4,12 @@ Every endpoint speaks plain JSON. Errors are ``{"error": "..."}`` with status 40
 
 ==========================  ==================================================================
 ``GET /_admin/settings``     ``{"latency_ms", "transactions", "batch", "conditional_create",
-                             "auth_required", "write_refusals": [refusal, ...]}``
+                             "auth_required", "write_refusals": [refusal, ...],
+                             "search_requirements": [requirement, ...]}``
 ``PATCH /_admin/settings``   any subset of ``latency_ms``, ``transactions``, ``batch``,
-                             ``conditional_create``, ``bearer_tokens`` (list) and
-                             ``write_refusals`` (list, replaces the current one); returns the
-                             settings
+                             ``conditional_create``, ``bearer_tokens`` (list),
+                             ``write_refusals`` and ``search_requirements`` (lists that replace
+                             the current ones); returns the settings
 ``GET /_admin/faults``       ``{"faults": [fault, ...]}`` still armed
 ``POST /_admin/faults``      arm one fault (201): ``{"kind": "fail"|"hang", "count": 1,
                              "status": 503, "retry_after": null, "hang_seconds": 1.0,
@@ -27,7 +28,8 @@ Every endpoint speaks plain JSON. Errors are ``{"error": "..."}`` with status 40
 ==========================  ==================================================================
 
 A refusal is ``{"resource_type": "Observation", "allowed_categories": ["laboratory",
-"vital-signs"] | null, "status": 422}``.
+"vital-signs"] | null, "status": 422}``; a search requirement is ``{"resource_type":
+"Observation", "any_of": ["code", "category"]}``.
 """
 
 from __future__ import annotations

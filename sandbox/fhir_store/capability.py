@@ -31,6 +31,7 @@ def capability_statement(store: FhirStore, base_url: str) -> dict[str, Any]:
         batch = controls.batch
         conditional_create = controls.conditional_create
         refusals = {rule.resource_type: rule for rule in controls.write_refusals}
+        requirements = controls.search_requirements
         auth = bool(controls.bearer_tokens)
 
     resources = []
@@ -40,10 +41,18 @@ def capability_statement(store: FhirStore, base_url: str) -> dict[str, Any]:
         rule = refusals.get(resource_type)
         if rule is None or rule.allowed_categories is not None:
             interactions += ["create", "update"]
+        notes = []
         if rule is not None and rule.allowed_categories is not None:
-            entry["documentation"] = "create and update only with category " + " or ".join(
-                rule.allowed_categories
+            notes.append(
+                "create and update only with category " + " or ".join(rule.allowed_categories)
             )
+        notes += [
+            "searches must use one of: " + ", ".join(r.any_of)
+            for r in requirements
+            if r.resource_type == resource_type
+        ]
+        if notes:
+            entry["documentation"] = "; ".join(notes)
         entry.update(
             {
                 "interaction": [{"code": code} for code in interactions],

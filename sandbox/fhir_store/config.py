@@ -85,6 +85,49 @@ class WriteRefusal:
 
 
 @dataclass(frozen=True, slots=True)
+class SearchRequirement:
+    """Reject searches of one type that use none of some parameters, as some EHRs do.
+
+    Epic's Observation search needs ``patient`` and also ``code`` or ``category``; an
+    unqualified ``Observation?patient=...`` gets a 400 there. Imitate it with
+    ``SearchRequirement("Observation", ("patient", "subject"))`` plus
+    ``SearchRequirement("Observation", ("code", "category"))``; several requirements for one type
+    must all be met.
+
+    Attributes:
+        resource_type: the searched type the rule applies to.
+        any_of: the search must use at least one of these parameters (with a value).
+    """
+
+    resource_type: str
+    any_of: tuple[str, ...]
+
+    def __post_init__(self) -> None:
+        _check_type_name(self.resource_type, "SearchRequirement.resource_type")
+        if isinstance(self.any_of, str) or not self.any_of:
+            raise ValueError("SearchRequirement.any_of must be a non-empty list of parameters")
+        if not all(isinstance(name, str) and name for name in self.any_of):
+            raise ValueError("SearchRequirement.any_of must hold parameter names")
+        object.__setattr__(self, "any_of", tuple(self.any_of))
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any]) -> SearchRequirement:
+        """Build a rule from its admin-API JSON form (the same field names)."""
+        if not isinstance(data, Mapping):
+            raise ValueError("a search requirement must be a JSON object")
+        _reject_unknown_keys(data, {"resource_type", "any_of"}, "search requirement")
+        any_of = data.get("any_of")
+        return cls(
+            resource_type=data.get("resource_type"),  # type: ignore[arg-type]
+            any_of=tuple(any_of) if isinstance(any_of, list) else any_of,  # type: ignore[arg-type]
+        )
+
+    def to_json(self) -> dict[str, Any]:
+        """Return the admin-API JSON form."""
+        return {"resource_type": self.resource_type, "any_of": list(self.any_of)}
+
+
+@dataclass(frozen=True, slots=True)
 class FaultRule:
     """Make the next ``count`` matching FHIR requests fail or hang.
 
@@ -181,7 +224,8 @@ class FaultRule:
 class StoreConfig:
     """Everything the sandbox store is started with.
 
-    The switches, latency, tokens, refusals and faults are only the starting values: the admin API
+    The switches, latency, tokens, refusals, search requirements and faults are only the starting
+    values: the admin API
     (``/_admin/settings``, ``/_admin/faults``) changes them at run time, and ``/_admin/reset``
     brings them back to these values.
 
@@ -201,6 +245,7 @@ class StoreConfig:
         bearer_tokens: when not empty, every FHIR request except ``/metadata`` needs
             ``Authorization: Bearer <one of these>``.
         write_refusals: create/update refusal rules.
+        search_requirements: parameters some searches must use (Epic-like); none by default.
         faults: fault rules armed at start-up.
         resource_types: the resource types served; ``None`` means every R4B resource type.
         clock: returns the current UTC time for ``meta.lastUpdated``; for deterministic tests.
@@ -219,6 +264,7 @@ class StoreConfig:
     conditional_create: bool = True
     bearer_tokens: tuple[str, ...] = ()
     write_refusals: tuple[WriteRefusal, ...] = ()
+    search_requirements: tuple[SearchRequirement, ...] = ()
     faults: tuple[FaultRule, ...] = ()
     resource_types: tuple[str, ...] | None = None
     clock: Callable[[], datetime] | None = field(default=None, compare=False)
@@ -243,6 +289,7 @@ class StoreConfig:
             raise ValueError("bearer_tokens must be non-empty strings")
         object.__setattr__(self, "bearer_tokens", tokens)
         object.__setattr__(self, "write_refusals", tuple(self.write_refusals))
+        object.__setattr__(self, "search_requirements", tuple(self.search_requirements))
         object.__setattr__(self, "faults", tuple(self.faults))
         if self.resource_types is not None:
             types = tuple(self.resource_types)

@@ -8,11 +8,19 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from .config import FaultRule, StoreConfig, WriteRefusal
+from .config import FaultRule, SearchRequirement, StoreConfig, WriteRefusal
 from .storage import format_instant, utc_now
 
 _SETTING_KEYS = frozenset(
-    {"latency_ms", "transactions", "batch", "conditional_create", "bearer_tokens", "write_refusals"}
+    {
+        "latency_ms",
+        "transactions",
+        "batch",
+        "conditional_create",
+        "bearer_tokens",
+        "write_refusals",
+        "search_requirements",
+    }
 )
 
 
@@ -67,6 +75,7 @@ class Controls:
     conditional_create: bool = True
     bearer_tokens: tuple[str, ...] = ()
     write_refusals: tuple[WriteRefusal, ...] = ()
+    search_requirements: tuple[SearchRequirement, ...] = ()
     faults: list[ArmedFault] = field(default_factory=list)
     request_count: int = 0
     requests: deque[LoggedRequest] = field(default_factory=deque)
@@ -80,7 +89,7 @@ class Controls:
     # -- settings ----------------------------------------------------------------------------
 
     def reset_settings(self) -> None:
-        """Restore switches, latency, tokens and refusals to the configured values."""
+        """Restore switches, latency, tokens, refusals and requirements to the configuration."""
         with self.lock:
             self.latency_ms = self.config.latency_ms
             self.transactions = self.config.transactions
@@ -88,6 +97,7 @@ class Controls:
             self.conditional_create = self.config.conditional_create
             self.bearer_tokens = self.config.bearer_tokens
             self.write_refusals = self.config.write_refusals
+            self.search_requirements = self.config.search_requirements
 
     def update_settings(self, changes: Mapping[str, Any]) -> None:
         """Apply a partial settings update (admin API); validates everything before changing.
@@ -119,6 +129,11 @@ class Controls:
             if not isinstance(rules, list):
                 raise ValueError("write_refusals must be a list")
             new["write_refusals"] = tuple(WriteRefusal.from_json(rule) for rule in rules)
+        if "search_requirements" in changes:
+            rules = changes["search_requirements"]
+            if not isinstance(rules, list):
+                raise ValueError("search_requirements must be a list")
+            new["search_requirements"] = tuple(SearchRequirement.from_json(rule) for rule in rules)
         with self.lock:
             for key, value in new.items():
                 setattr(self, key, value)
@@ -133,6 +148,7 @@ class Controls:
                 "conditional_create": self.conditional_create,
                 "auth_required": bool(self.bearer_tokens),
                 "write_refusals": [rule.to_json() for rule in self.write_refusals],
+                "search_requirements": [rule.to_json() for rule in self.search_requirements],
             }
 
     # -- faults ------------------------------------------------------------------------------

@@ -373,6 +373,7 @@ class FhirStore:
             max_count=self.config.max_page_size,
             strict=strict,
         )
+        self._check_requirements(resource_type, query.applied)
         found = run_search(self.data.all_current(resource_type), query)
         self_url = f"{base_url}/{resource_type}"
         if query.applied:
@@ -382,6 +383,20 @@ class FhirStore:
             token = self.pages.add(resource_type, found)
         bundle = self._searchset(found, 0, query.count, base_url, self_url, token)
         return Result(200, bundle)
+
+    def _check_requirements(self, resource_type: str, applied: tuple[tuple[str, str], ...]) -> None:
+        with self.controls.lock:
+            requirements = self.controls.search_requirements
+        used = {key.split(":", 1)[0] for key, _ in applied}
+        for rule in requirements:
+            if rule.resource_type == resource_type and not used & set(rule.any_of):
+                # Epic answers an unqualified Observation search with 400 and "code: required".
+                raise FhirError(
+                    400,
+                    f"a {resource_type} search on this server needs one of: "
+                    + ", ".join(rule.any_of),
+                    code="required",
+                )
 
     def page(self, token: str, offset: int, count: int, base_url: str) -> Result:
         """Serve a later page of a snapshot (the target of ``next`` links).

@@ -13,7 +13,13 @@ from fhir.resources.R4B.bundle import Bundle
 from fhir.resources.R4B.capabilitystatement import CapabilityStatement
 from flask.testing import FlaskClient
 
-from sandbox.fhir_store import StoreConfig, WriteRefusal, create_app, store_of
+from sandbox.fhir_store import (
+    SearchRequirement,
+    StoreConfig,
+    WriteRefusal,
+    create_app,
+    store_of,
+)
 
 SYNTHEA_DIR = Path(__file__).resolve().parents[1] / "data" / "synthea"
 AUSTIN_FILE = SYNTHEA_DIR / "Austin_Franecki_f23eef30-acb2-49da-8091-159b61dc1ed5.json"
@@ -439,6 +445,52 @@ def test_last_updated_is_strictly_increasing_with_a_stuck_clock(fake_clock: Any)
     ]
     assert stamps == sorted(stamps) and len(set(stamps)) == 3
     assert stamps[0] == "2024-01-01T00:00:00.000000Z"
+
+
+EPIC_LIKE = (
+    SearchRequirement("Observation", ("patient", "subject")),
+    SearchRequirement("Observation", ("code", "category")),
+)
+
+
+@pytest.mark.parametrize(
+    ("query", "status"),
+    [
+        ("patient=1", 400),
+        ("category=laboratory", 400),
+        ("patient=1&category=laboratory", 200),
+        ("subject=Patient/1&code=8302-2", 200),
+        ("patient=1&category=", 400),  # an empty value does not count
+        ("patient=1&frobnicate=laboratory", 400),
+    ],
+)
+def test_search_requirements_imitate_epic(query: str, status: int) -> None:
+    client = create_app(StoreConfig(seed_dir=None, search_requirements=EPIC_LIKE)).test_client()
+    response = client.get(f"/fhir/Observation?{query}")
+    assert response.status_code == status
+    if status == 400:
+        assert response.json["issue"][0]["code"] == "required"
+    assert client.get("/fhir/Condition?patient=1").status_code == 200
+
+
+def test_search_requirements_apply_to_batch_entries_and_can_change(client: FlaskClient) -> None:
+    requirements = [{"resource_type": "Observation", "any_of": ["code", "category"]}]
+    settings = client.patch("/_admin/settings", json={"search_requirements": requirements}).json
+    assert settings["search_requirements"] == requirements
+    batch = {
+        "resourceType": "Bundle",
+        "type": "batch",
+        "entry": [
+            {"request": {"method": "GET", "url": "Observation?patient=1"}},
+            {"request": {"method": "GET", "url": "Observation?patient=1&category=laboratory"}},
+        ],
+    }
+    result = post(client, "/fhir", batch).json
+    assert [e["response"]["status"] for e in result["entry"]] == ["400 Bad Request", "200 OK"]
+    doc = resource_entry(capability(client), "Observation")["documentation"]
+    assert "code, category" in doc
+    client.patch("/_admin/settings", json={"search_requirements": []})
+    assert client.get("/fhir/Observation?patient=1").status_code == 200
 
 
 # -- create, conditional create, update ------------------------------------------------------------
@@ -1227,6 +1279,7 @@ def test_admin_settings_round_trip(empty_client: FlaskClient) -> None:
         "conditional_create": False,
         "auth_required": True,
         "write_refusals": [refusal],
+        "search_requirements": [],
     }
     assert post(empty_client, "/fhir/RiskAssessment", risk_assessment()).status_code == 401
 

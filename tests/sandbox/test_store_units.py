@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 
 import sandbox.fhir_store
-from sandbox.fhir_store import FaultRule, FhirError, StoreConfig, WriteRefusal
+from sandbox.fhir_store import FaultRule, FhirError, SearchRequirement, StoreConfig, WriteRefusal
 from sandbox.fhir_store.__main__ import build_parser, main
 from sandbox.fhir_store.search import parse_date_range, parse_search, split_escaped
 from sandbox.fhir_store.storage import ResourceStore
@@ -103,6 +103,8 @@ def test_fault_matching(rule: FaultRule, method: str, path: str, expected: bool)
         (lambda: StoreConfig(latency_ms=-5), "latency_ms"),
         (lambda: WriteRefusal("RiskAssessment", status=200), "status"),
         (lambda: WriteRefusal("Observation", allowed_categories="lab"), "allowed_categories"),  # type: ignore[arg-type]
+        (lambda: SearchRequirement("Observation", ()), "any_of"),
+        (lambda: SearchRequirement("Observation", "code"), "any_of"),  # type: ignore[arg-type]
         (lambda: FaultRule("crash"), "kind"),  # type: ignore[arg-type]
         (lambda: FaultRule("fail", count=0), "count"),
         (lambda: FaultRule("hang", hang_seconds=-1), "hang_seconds"),
@@ -168,6 +170,8 @@ def test_command_line_options() -> None:
             "--refuse-writes",
             "Observation:laboratory,vital-signs",
             "--no-conditional-create",
+            "--require-search",
+            "Observation:code,category",
         ]
     )
     assert args.port == 0 and args.latency_ms == 50 and args.token == ["a", "b"]
@@ -177,6 +181,7 @@ def test_command_line_options() -> None:
         WriteRefusal("Observation", allowed_categories=("laboratory", "vital-signs")),
     ]
     assert args.no_conditional_create is True
+    assert args.require_search == [SearchRequirement("Observation", ("code", "category"))]
 
 
 def test_command_line_help(capsys: pytest.CaptureFixture[str]) -> None:
