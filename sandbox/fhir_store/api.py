@@ -99,9 +99,11 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
     base = fhir.config.base_path
 
     def base_url() -> str:
+        """Absolute FHIR base of the current request."""
         return request.host_url.rstrip("/") + base
 
     def is_fhir_path(path: str) -> bool:
+        """Whether a request path is under the FHIR base."""
         return path == base or path.startswith(base + "/")
 
     @app.before_request
@@ -172,6 +174,7 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
         return fhir_response(outcome, 500)
 
     def root_get() -> Response:
+        """GET [base]: only the next/previous links of a search page land here."""
         token = request.args.get("_getpages")
         if token is None:
             raise FhirError(400, "search across all types is not supported", code="not-supported")
@@ -183,19 +186,23 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
         return fhir_response(fhir.page(token, offset, count, base_url()).body)
 
     def root_post() -> Response:
+        """POST [base]: a transaction or batch Bundle."""
         prefer_return, _ = _prefer()
         result = process_bundle(fhir, _read_body(), base_url(), prefer_return=prefer_return)
         return fhir_response(result.body, result.status)
 
     def metadata() -> Response:
+        """GET [base]/metadata: the CapabilityStatement."""
         return fhir_response(capability_statement(fhir, base_url()))
 
     def search_get(resource_type: str) -> Response:
+        """GET [base]/[type]?params: search."""
         _, strict = _prefer()
         params = list(request.args.items(multi=True))
         return fhir_response(fhir.search(resource_type, params, base_url(), strict=strict).body)
 
     def search_post(resource_type: str) -> Response:
+        """POST [base]/[type]/_search: search with form parameters."""
         # R4 http.html search: POST [type]/_search takes form-encoded parameters (plus any in the
         # URL) with the same meaning as GET.
         if request.mimetype not in ("application/x-www-form-urlencoded", ""):
@@ -207,6 +214,7 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
         return fhir_response(fhir.search(resource_type, params, base_url(), strict=strict).body)
 
     def create(resource_type: str) -> Response:
+        """POST [base]/[type]: create, conditional with If-None-Exist."""
         prefer_return, _ = _prefer()
         # When conditional create is switched off the header is ignored, as a server without
         # the feature would do (the client then gets a duplicate, which is the point).
@@ -217,10 +225,12 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
         return _write_response(result, base_url(), prefer_return)
 
     def read(resource_type: str, resource_id: str) -> Response:
+        """GET [base]/[type]/[id]: read."""
         result = fhir.read(resource_type, resource_id)
         return fhir_response(result.body, 200, _version_headers(result, base_url(), location=False))
 
     def update(resource_type: str, resource_id: str) -> Response:
+        """PUT [base]/[type]/[id]: update or create."""
         prefer_return, _ = _prefer()
         result = fhir.update(
             resource_type, resource_id, _read_body(), if_match=request.headers.get("If-Match")
@@ -228,10 +238,12 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
         return _write_response(result, base_url(), prefer_return)
 
     def delete(resource_type: str, resource_id: str) -> Response:
+        """DELETE [base]/[type]/[id]: refused with 405."""
         result = fhir.delete(resource_type, resource_id)
         return fhir_response(result.body, result.status)
 
     def vread(resource_type: str, resource_id: str, version_id: str) -> Response:
+        """GET [base]/[type]/[id]/_history/[vid]: vread."""
         result = fhir.vread(resource_type, resource_id, version_id)
         return fhir_response(result.body, 200, _version_headers(result, base_url(), location=False))
 

@@ -1300,3 +1300,12 @@ def test_response_bundles_are_valid_r4b(client: FlaskClient, austin_id: str) -> 
         ],
     }
     Bundle.model_validate(post(client, "/fhir", batch).json)
+
+
+def test_transactions_ignore_if_none_exist_when_conditional_create_is_off() -> None:
+    client = create_app(StoreConfig(seed_dir=None, conditional_create=False)).test_client()
+    first = post(client, "/fhir", write_back_bundle()).json
+    second = post(client, "/fhir/", write_back_bundle()).json  # the base with a trailing slash
+    assert [e["response"]["status"] for e in second["entry"][:3]] == ["201 Created"] * 3
+    assert second["entry"][0]["response"]["location"] != first["entry"][0]["response"]["location"]
+    assert client.get("/fhir/Observation").json["total"] == 2
