@@ -25,9 +25,10 @@ lint: setup
 pytest: setup
 	$(BIN)/pytest
 
-## demo: assess every built-in demo patient and print the summaries
+## demo: assess every built-in demo patient, then run the service against the sandbox EHR
 demo: setup
 	$(BIN)/noms-cds demo
+	$(BIN)/python -m sandbox.demo
 
 ## lock: refresh constraints.txt from the current environment
 lock: setup

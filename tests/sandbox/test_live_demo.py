@@ -1,0 +1,17 @@
+"""The live part of `make demo` runs end to end and shows what it claims."""
+
+from __future__ import annotations
+
+from sandbox import demo
+
+
+def test_live_demo_writes_once_and_reports_refusals(capfd):
+    demo.main()
+    out = capfd.readouterr().out
+    assert (
+        "resources added to the server by the two writes: {'Observation': 8, "
+        "'RiskAssessment': 1, 'Provenance': 1}" in out
+    )
+    assert "write-back (transaction): 0 created, 10 already there" in out
+    assert "(exit status 3)" in out and "refused: RiskAssessment" in out
+    assert "{'Observation': 0, 'RiskAssessment': 0, 'Provenance': 0}" in out
