@@ -7,7 +7,8 @@ from sandbox import demo
 
 def test_live_demo_writes_once_and_reports_refusals(capfd):
     demo.main()
-    out = capfd.readouterr().out
+    captured = capfd.readouterr()
+    out = captured.out + captured.err  # the write report goes to standard error
     assert (
         "resources added to the server by the two writes: {'Observation': 8, "
         "'RiskAssessment': 1, 'Provenance': 1}" in out
