@@ -16,7 +16,7 @@ $(STAMP): pyproject.toml constraints.txt
 	@touch $@
 
 ## test: set up everything and run every check and test
-test: setup lint pytest
+test: setup profiles-check lint pytest
 
 lint: setup
 	$(BIN)/ruff check .
