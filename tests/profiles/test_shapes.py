@@ -196,6 +196,22 @@ MUST_PASS = [
         ),
     ),
     Case(
+        "condition-and-procedure-inputs-as-supportingInfo",
+        SINS,
+        put(
+            extension=[
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo",
+                    "valueReference": {"reference": "Condition/t9-cord-compression"},
+                },
+                {
+                    "url": "http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo",
+                    "valueReference": {"reference": "Procedure/t9-radiotherapy-2023"},
+                },
+            ]
+        ),
+    ),
+    Case(
         "sins-with-an-extra-category",
         SINS,
         lambda r: r["category"].append(concept("exam", "http://example.org/local-category")),
@@ -233,7 +249,7 @@ MUST_PASS = [
     Case(
         "radiosensitivity-absent-without-primary",
         RADIOSENSITIVITY,
-        steps(drop("valueCodeableConcept", "derivedFrom"), put(dataAbsentReason=DAR_UNKNOWN)),
+        steps(drop("valueCodeableConcept", "extension"), put(dataAbsentReason=DAR_UNKNOWN)),
     ),
     Case(
         "radiosensitivity-unclassified",
@@ -422,6 +438,18 @@ MUST_FAIL = [
         "Observation.subject: reference to a Group, allowed: Patient",
     ),
     Case("no-method", SINS, drop("method"), "method: Field required"),
+    Case(
+        "derivedFrom-a-condition",
+        RADIOSENSITIVITY,
+        put(derivedFrom=[{"reference": "Condition/breast-cancer"}]),
+        "Observation.derivedFrom[0]: reference to a Condition, allowed: DocumentReference or",
+    ),
+    Case(
+        "assessment-condition-not-a-condition",
+        ASSESSMENT,
+        put(condition={"reference": "Observation/sins-score-t9"}),
+        "RiskAssessment.condition: reference to a Observation, allowed: Condition",
+    ),
     Case("no-effective", SINS, drop("effectiveDateTime"), "effective[x] must have one value set"),
     Case("no-issued", SINS, drop("issued"), "issued: Field required"),
     # SINS

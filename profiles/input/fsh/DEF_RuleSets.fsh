@@ -68,7 +68,8 @@ RuleSet: ResultObservationRules(code)
 * method.text 1..1
 * method ^short = "The rule set and its version, as text"
 * derivedFrom MS
-* derivedFrom ^short = "Every EHR resource whose value was used"
+* derivedFrom ^short = "Every Observation (or ImagingStudy, DocumentReference) whose value was used"
+* derivedFrom ^comment = "R4 allows no Condition or Procedure here. Those inputs go in the core extension workflow-supportingInfo (http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo, Reference(Any)), one per resource; the profile does not slice extensions because the offline build has no extension definitions."
 * insert NotUsed(specimen)
 * insert NotUsed(device)
 * insert NotUsed(referenceRange)

@@ -18,6 +18,12 @@ RuleSet: ExampleResultT9
 RuleSet: Points(slice, points)
 * component[{slice}].valueInteger = {points}
 
+// R4 Observation.derivedFrom cannot point to a Condition or Procedure: such inputs go in the
+// core extension workflow-supportingInfo.
+RuleSet: SupportingInfo(reference)
+* extension[+].url = "http://hl7.org/fhir/StructureDefinition/workflow-supportingInfo"
+* extension[=].valueReference = Reference({reference})
+
 Instance: sins-score-t9
 InstanceOf: SinsScore
 Title: "SINS at T9: 9, potentially unstable"
@@ -70,7 +76,7 @@ Usage: #example
 * insert ExampleResult
 * code = SO#radiosensitivity "Radiosensitivity to conventional radiotherapy"
 * valueCodeableConcept = SO#radiosensitive-solid "Radiosensitive, solid tumour"
-* derivedFrom = Reference(Condition/breast-cancer)
+* insert SupportingInfo(Condition/breast-cancer)
 
 Instance: tokuhashi-revised-score-13
 InstanceOf: TokuhashiRevisedScore
@@ -99,7 +105,7 @@ Usage: #example
 * derivedFrom[1] = Reference(Observation/metastasis-count-extraspinal-bone)
 * derivedFrom[2] = Reference(Observation/organ-metastases-major-none)
 * derivedFrom[3] = Reference(Observation/frankel-grade-e)
-* derivedFrom[4] = Reference(Condition/breast-cancer)
+* insert SupportingInfo(Condition/breast-cancer)
 
 Instance: tomita-score-range
 InstanceOf: TomitaScore
@@ -118,7 +124,7 @@ Usage: #example
 * component[visceralMetastases].dataAbsentReason = DAR#unknown "Unknown"
 * component[boneMetastases].code = SO#tomita-bone-metastases
 * insert Points(boneMetastases, 2)
-* derivedFrom = Reference(Condition/breast-cancer)
+* insert SupportingInfo(Condition/breast-cancer)
 * note.text = "Visceral metastases not classified: the total may be 3, 5 or 7."
 
 Instance: modified-bauer-score-3
@@ -139,7 +145,7 @@ Usage: #example
 * insert Points(favourablePrimary, 1)
 * component[solitarySkeletalMetastasis].code = SO#bauer-solitary-skeletal-metastasis
 * insert Points(solitarySkeletalMetastasis, 0)
-* derivedFrom = Reference(Condition/breast-cancer)
+* insert SupportingInfo(Condition/breast-cancer)
 
 Instance: nesms-score-3
 InstanceOf: NesmsScore

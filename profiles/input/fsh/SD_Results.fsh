@@ -61,12 +61,11 @@ Profile: Radiosensitivity
 Parent: Observation
 Id: noms-radiosensitivity
 Title: "Radiosensitivity Profile"
-Description: "The oncologic (O) assessment of NOMS for the patient: the primary tumour's class of response to conventional external beam radiotherapy, or unknown / unclassified histology. A dataAbsentReason when there is no primary cancer on record or the primaries conflict. derivedFrom points to the primary cancer Condition (mCODE Primary Cancer Condition, http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition, where available)."
+Description: "The oncologic (O) assessment of NOMS for the patient: the primary tumour's class of response to conventional external beam radiotherapy, or unknown / unclassified histology. A dataAbsentReason when there is no primary cancer on record or the primaries conflict. The primary cancer Condition it was derived from (mCODE Primary Cancer Condition, http://hl7.org/fhir/us/mcode/StructureDefinition/mcode-primary-cancer-condition, where available) is referenced by the core extension workflow-supportingInfo, since R4 derivedFrom cannot point to a Condition."
 * insert ResultObservationRules(radiosensitivity)
 * insert PatientLevelRules
 * value[x] only CodeableConcept
 * value[x] from RadiosensitivityVS (required)
-* derivedFrom ^short = "The primary cancer Condition(s) the class was derived from"
 * insert NotUsed(component)
 * insert NotUsed(interpretation)
 
