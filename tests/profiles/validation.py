@@ -24,6 +24,7 @@ Each problem is one line, "<where>: <what>", and names the invariant key when an
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import re
@@ -118,8 +119,8 @@ def profile_urls() -> list[str]:
 
 
 def examples() -> dict[str, dict[str, Any]]:
-    """Every example instance, keyed "<resourceType>/<id>"."""
-    return definitions().examples
+    """Every example instance, keyed "<resourceType>/<id>" (a fresh copy: change it freely)."""
+    return copy.deepcopy(definitions().examples)
 
 
 def code_system_codes(url: str = CODE_SYSTEM) -> set[str]:
