@@ -103,7 +103,7 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 // Revised Tokuhashi score (Tokuhashi et al., Spine 2005)
 // ---------------------------------------------------------------------------------------------
 * #tokuhashi-revised-score "Revised Tokuhashi score" "Revised Tokuhashi score for preoperative prognosis of spinal metastases: the sum of six items, 0 to 15 (Tokuhashi 2005)."
-* #tokuhashi-general-condition "Tokuhashi general condition" "Revised Tokuhashi item, general condition by Karnofsky performance status: poor (10-40 %) 0 points, moderate (50-70 %) 1, good (80-100 %) 2."
+* #tokuhashi-general-condition "Tokuhashi general condition" "Revised Tokuhashi item, general condition by Karnofsky performance status (LOINC 89243-0, as in mCODE Karnofsky Performance Status): poor (10-40 %) 0 points, moderate (50-70 %) 1, good (80-100 %) 2."
 * #tokuhashi-extraspinal-bone-metastases "Tokuhashi extraspinal bone metastases" "Revised Tokuhashi item, number of extraspinal bone metastasis foci: 3 or more 0 points, 1 to 2 1 point, none 2."
 * #tokuhashi-vertebral-metastases "Tokuhashi vertebral metastases" "Revised Tokuhashi item, number of metastases in the vertebral bodies: 3 or more 0 points, 2 1 point, 1 2 points."
 * #tokuhashi-major-organ-metastases "Tokuhashi major organ metastases" "Revised Tokuhashi item, metastases to the major internal organs: unremovable 0 points, removable 1, none 2."
@@ -136,7 +136,7 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #nesms-score "NESMS" "New England Spinal Metastasis Score: 2 points for a modified Bauer score of 3 or more, 1 for independent ambulation, 1 for serum albumin of 3.5 g/dL or more, capped at 3 (Ghori 2015; Schoenfeld 2016). Higher is better one-year survival."
 * #nesms-modified-bauer "NESMS modified Bauer item" "NESMS item: modified Bauer score of 3 or more, 2 points; otherwise 0."
 * #nesms-ambulatory "NESMS ambulatory item" "NESMS item: independently ambulatory, 1 point; otherwise 0."
-* #nesms-albumin "NESMS albumin item" "NESMS item: serum albumin of 3.5 g/dL (35 g/L) or more, 1 point; otherwise 0."
+* #nesms-albumin "NESMS albumin item" "NESMS item: serum albumin (LOINC 1751-7) of 3.5 g/dL (35 g/L) or more, 1 point; otherwise 0."
 
 // ---------------------------------------------------------------------------------------------
 // NOMS recommendation (Laufer 2013; Barzilai 2017; clinical-spec.md §9)
