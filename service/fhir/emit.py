@@ -124,7 +124,14 @@ class _Builder:
             resource["bodySite"] = codes.VERTEBRA[level].concept()
         resource["method"] = self.method
         resource.update(body)
-        derived = self.extraction.references(keys)
+        inputs = self.extraction.references(keys)
+        derived = [r for r in inputs if r.split("/")[0] in codes.DERIVED_FROM_TYPES]
+        supporting = [r for r in inputs if r not in derived]
+        if supporting:
+            resource["extension"] = [
+                {"url": codes.SUPPORTING_INFO_EXTENSION, "valueReference": {"reference": ref}}
+                for ref in supporting
+            ]
         if derived:
             resource["derivedFrom"] = [{"reference": ref} for ref in derived]
         return self._finish(kind, level, resource)
@@ -378,6 +385,17 @@ def emit(
     return builder.emitted
 
 
+def input_references(resource: dict[str, Any]) -> list[str]:
+    """Every input resource a result cites: derivedFrom and the supportingInfo extensions."""
+    refs = [ref["reference"] for ref in resource.get("derivedFrom", [])]
+    refs += [
+        ext["valueReference"]["reference"]
+        for ext in resource.get("extension", [])
+        if ext.get("url") == codes.SUPPORTING_INFO_EXTENSION
+    ]
+    return refs
+
+
 def provenance(
     results: Sequence[Emitted],
     extraction: Extraction,
@@ -389,11 +407,7 @@ def provenance(
     tag_digest = hashlib.sha256(
         "|".join(sorted(e.identifier for e in results)).encode()
     ).hexdigest()[:24]
-    inputs = list(
-        dict.fromkeys(
-            ref["reference"] for e in results for ref in e.resource.get("derivedFrom", [])
-        )
-    )
+    inputs = list(dict.fromkeys(ref for e in results for ref in input_references(e.resource)))
     agents: list[dict[str, Any]] = [
         {
             "type": Code(codes.PROVENANCE_PARTICIPANT_TYPE, "assembler", "Assembler").concept(),

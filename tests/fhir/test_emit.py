@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from service.fhir import codes, models
-from service.fhir.emit import provenance, transaction_bundle
+from service.fhir.emit import input_references, provenance, transaction_bundle
 from service.workflow import assess_bundle
 from tests.conftest import DEMO, load
 
@@ -107,15 +107,17 @@ def test_references_resolve(demo):
     urns = {e.full_url for e in report.results}
     for emitted in report.results:
         r = emitted.resource
-        for ref in r.get("derivedFrom", []) + r.get("focus", []):
-            assert ref["reference"] in inputs
+        for ref in r.get("derivedFrom", []):
+            assert ref["reference"].split("/")[0] in codes.DERIVED_FROM_TYPES
+        for ref in input_references(r) + [f["reference"] for f in r.get("focus", [])]:
+            assert ref in inputs
         for ref in r.get("basis", []):
             assert ref["reference"] in urns
         # Every result rests on some input, except an ESCC category about which nothing is known.
         rests_on_nothing = r["resourceType"] == "RiskAssessment" or (
             "dataAbsentReason" in r and so_codes(r["code"]) == ["escc-category"]
         )
-        assert bool(r.get("derivedFrom")) != rests_on_nothing
+        assert bool(input_references(r)) != rests_on_nothing
 
 
 def test_risk_assessment_predictions(report):

@@ -1,0 +1,128 @@
+"""What the service writes conforms to our profiles, and codes.py agrees with the CodeSystem."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, datetime
+
+import pytest
+
+from service.domain.levels import Level
+from service.fhir import codes
+from service.fhir.emit import provenance, transaction_bundle
+from service.workflow import assess_bundle
+from tests.conftest import AUSTIN, DEMO, load
+from tests.profiles.validation import (
+    CODE_SYSTEM,
+    code_system_codes,
+    definitions,
+    validate_claimed,
+    value_set_codes,
+)
+
+NOW = datetime(2026, 11, 1, 9, 0, tzinfo=UTC)
+VS = f"{codes.CANONICAL}/ValueSet/"
+DEMO_FILES = sorted(DEMO.glob("*.json"))
+
+
+@pytest.mark.parametrize(
+    "path", [*DEMO_FILES, AUSTIN], ids=[*(p.stem for p in DEMO_FILES), "synthea-austin"]
+)
+def test_every_emitted_resource_validates_against_its_profile(path):
+    report = assess_bundle(load(path), now=NOW)
+    prov = provenance(report.results, report.extraction, NOW, "test", "Practitioner/dr-1")
+    problems = {
+        f"{e.resource['resourceType']} {e.identifier}": found
+        for e in (*report.results, prov)
+        if (found := validate_claimed(e.resource))
+    }
+    assert problems == {}
+
+
+def test_the_cli_output_validates(tmp_path):
+    from service import cli
+
+    out = tmp_path / "out.json"
+    with out.open("w") as handle:
+        assert cli.main(["assess", "--bundle", str(DEMO_FILES[0])], handle) == 0
+    for entry in json.loads(out.read_text())["entry"]:
+        assert validate_claimed(entry["resource"]) == []
+
+
+def test_transaction_entries_keep_their_profiles():
+    report = assess_bundle(load(DEMO / "18-two-levels-nsclc.json"), now=NOW)
+    for entry in transaction_bundle(report.results, None)["entry"]:
+        assert validate_claimed(entry["resource"]) == []
+
+
+# --- No drift between service/fhir/codes.py and profiles/ -------------------------------------
+
+
+def test_python_codes_are_exactly_the_code_system():
+    assert set(codes.SPINE_ONCOLOGY_CONCEPTS) == code_system_codes()
+
+
+def test_python_displays_match_the_code_system():
+    concepts = {c["code"]: c for c in _all_concepts(definitions().code_systems[CODE_SYSTEM])}
+    mismatched = {
+        code: (display, concepts[code].get("display"))
+        for code, display in codes.SPINE_ONCOLOGY_CONCEPTS.items()
+        if concepts[code].get("display") != display
+    }
+    assert mismatched == {}
+
+
+def _all_concepts(node):
+    for concept in node.get("concept", []):
+        yield concept
+        yield from _all_concepts(concept)
+
+
+@pytest.mark.parametrize(
+    ("value_set", "python_codes"),
+    [
+        ("noms-sins-pain-vs", codes.PAIN),
+        ("noms-sins-bone-lesion-vs", codes.BONE_LESION),
+        ("noms-sins-alignment-vs", codes.ALIGNMENT),
+        ("noms-sins-collapse-vs", codes.COLLAPSE),
+        ("noms-sins-posterolateral-vs", codes.POSTEROLATERAL),
+        ("noms-escc-grade-vs", codes.ESCC_GRADE),
+        ("noms-frankel-grade-vs", codes.FRANKEL),
+        ("noms-ambulatory-status-vs", codes.AMBULATORY),
+        ("noms-major-organ-metastases-vs", codes.ORGAN_METASTASES),
+        ("noms-visceral-metastases-vs", codes.VISCERAL_METASTASES),
+        ("noms-stability-assessment-vs", codes.STABILITY),
+        ("noms-plan-vs", dict.fromkeys(codes.PLAN.values())),
+        ("noms-radiation-vs", dict.fromkeys(codes.RADIATION.values())),
+        ("noms-surgery-vs", dict.fromkeys(codes.SURGERY.values())),
+        ("noms-stabilization-vs", dict.fromkeys(codes.STABILIZATION.values())),
+        ("noms-flag-vs", dict.fromkeys(codes.FLAG.values())),
+        ("noms-radiosensitivity-vs", dict.fromkeys(codes.RADIOSENSITIVITY.values())),
+        ("noms-sins-band-vs", dict.fromkeys(codes.SINS_BAND.values())),
+    ],
+)
+def test_answer_lists_match_the_value_sets(value_set, python_codes):
+    expected = {(codes.SPINE_ONCOLOGY, code) for code in python_codes}
+    assert value_set_codes(VS + value_set) == expected
+
+
+def test_score_bands_match_the_value_sets():
+    from service.domain import tokuhashi, tomita
+
+    for module, value_set in (
+        (tokuhashi, "noms-tokuhashi-band-vs"),
+        (tomita, "noms-tomita-band-vs"),
+    ):
+        expected = {(codes.SPINE_ONCOLOGY, band.code) for band in module.BANDS}
+        assert value_set_codes(VS + value_set) == expected
+
+
+def test_vertebra_codes_match_the_body_site_value_set():
+    expected = {(codes.SNOMED, code.code) for code in codes.VERTEBRA.values()}
+    assert value_set_codes(VS + "noms-vertebra-vs") == expected
+    assert set(codes.VERTEBRA) == set(Level)
+
+
+def test_component_codes_are_in_the_code_system():
+    used = {code for items in codes.SCORE_ITEMS.values() for code in items.values()}
+    assert used <= code_system_codes()
