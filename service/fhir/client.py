@@ -9,10 +9,12 @@ write results back without losing or duplicating any.
 - Gathering: one ``batch`` Bundle of searches where the CapabilityStatement offers batch, else the
   same searches in parallel; never one request per resource. Observation searches always carry a
   ``code`` (Epic refuses patient-only Observation searches, standards.md §6.3).
-- Writing: one ``transaction`` where supported; otherwise (or when the server refuses it) one
-  conditional create per resource, in order, rewriting references between results. A resource
-  type or write the server refuses is reported, the rest is still written (Oracle Health accepts
-  neither RiskAssessment nor non-laboratory Observations, standards.md §6.4).
+- Writing: one ``transaction`` where supported with conditional create of every type written;
+  otherwise (or when the server refuses it) one conditional create per resource (a search, then
+  a create, where conditional create is not offered), in order, rewriting references between
+  results. A resource type or write the server refuses is reported, the rest is still written
+  (Oracle Health accepts neither RiskAssessment nor non-laboratory Observations, standards.md
+  §6.4).
 
 Logs name the method, the resource type and the status; never a URL with its query (search URLs
 carry patient ids) and never a token.
@@ -501,7 +503,20 @@ class FhirClient:
         with self._patient_lock(patient_ref):
             caps = self.capabilities()
             notes: list[str] = []
-            if caps.transaction or not caps.known:
+            types = {e.resource["resourceType"] for e in results}
+            if provenance is not None:
+                types.add(provenance.resource["resourceType"])
+            # A transaction relies on ifNoneExist; a server that does not honour it for every
+            # type would create duplicates on a re-write, so those get one write each, looked up
+            # first (and a type the server cannot create would fail the whole transaction).
+            not_conditional = types - caps.conditional_create
+            unguarded = sorted(t for t in not_conditional if caps.may_create(t))
+            if caps.transaction and unguarded:
+                notes.append(
+                    "the server offers transactions but no conditional create of "
+                    f"{', '.join(unguarded)}: results were looked up and written one by one"
+                )
+            if not caps.known or (caps.transaction and not not_conditional):
                 try:
                     return self._write_transaction(results, provenance)
                 except (FhirRequestError, FhirAuthError, FhirInvalidResponse) as exc:

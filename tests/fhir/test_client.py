@@ -464,6 +464,28 @@ def test_without_conditional_create_the_client_looks_before_creating(mock, clien
     assert [o.status for o in report.outcomes] == ["existing"] + ["created"] * (len(emitted) - 1)
 
 
+def test_transactions_without_conditional_create_are_not_used(mock, client, results):
+    # ifNoneExist would be ignored: a re-write in a transaction would duplicate every result.
+    emitted, prov = results
+    mock.get(f"{BASE}/metadata", json=capability(transaction=True, conditional=False))
+    for rtype in ("Observation", "RiskAssessment", "Provenance"):
+        mock.get(f"{BASE}/{rtype}", json=searchset([]))
+        mock.post(f"{BASE}/{rtype}", status=201, headers={"Location": f"{BASE}/{rtype}/1"})
+    report = client.write(emitted, prov)
+    assert report.mode == "individual" and report.count("created") == len(emitted) + 1
+    assert not any(call.request.url == BASE for call in mock.calls)
+    assert any("no conditional create of Observation" in n for n in report.notes)
+
+
+def test_a_transaction_is_not_tried_with_a_type_the_server_cannot_create(mock, client, results):
+    emitted, _ = results
+    mock.get(f"{BASE}/metadata", json=capability(creatable=("Observation",)))
+    mock.post(f"{BASE}/Observation", status=201, headers={"Location": f"{BASE}/Observation/1"})
+    report = client.write(emitted)
+    assert report.mode == "individual" and report.count("refused") == 1
+    assert not report.notes
+
+
 def test_a_write_retried_after_a_timeout_stays_conditional(mock, client, results, sleeps):
     emitted, _ = results
     mock.get(f"{BASE}/metadata", json=capability(transaction=False))
