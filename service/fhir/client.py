@@ -255,9 +255,15 @@ class FhirClient:
         params: dict[str, str] | None = None,
         json_body: Any = None,
         headers: dict[str, str] | None = None,
+        retries: int | None = None,
     ) -> requests.Response:
-        """Send one request with retries; return a 2xx response or raise a FhirError."""
+        """Send one request with retries; return a 2xx response or raise a FhirError.
+
+        ``retries`` overrides the client's number of retries (0: a single attempt), for requests
+        that are not safe to resend as they are.
+        """
         url = self._url(path_or_url)
+        limit = self.retries if retries is None else retries
         what = self._what(url)
         renewed = False
         attempt = 0
@@ -279,7 +285,7 @@ class FhirClient:
             except (requests.Timeout, requests.ConnectionError) as exc:
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
                 log.warning("%s %s %s (attempt %d)", method, what, kind, attempt + 1)
-                if attempt < self.retries:
+                if attempt < limit:
                     self._sleep(self._backoff(attempt, None))
                     attempt += 1
                     continue
@@ -296,7 +302,7 @@ class FhirClient:
             status = response.status_code
             if status < 300:
                 return response
-            if status in RETRY_STATUSES and attempt < self.retries:
+            if status in RETRY_STATUSES and attempt < limit:
                 self._sleep(self._backoff(attempt, response.headers.get("Retry-After")))
                 attempt += 1
                 continue
@@ -613,14 +619,10 @@ class FhirClient:
         )
         try:
             if caps.known and rtype not in caps.conditional_create:
-                # Without conditional create, look first; a retry after a timeout looks again.
-                found, _ = self.search(rtype, dict([condition.split("=", 1)]))
-                if found:
-                    existing = f"{rtype}/{found[0].get('id')}"
-                    return WriteOutcome(rtype, identifier, "existing", existing, note)
-                response = self.request(
-                    "POST", rtype, json_body=resource, headers={"Prefer": "return=minimal"}
-                )
+                found = self._look_then_create(rtype, resource, condition)
+                if isinstance(found, str):
+                    return WriteOutcome(rtype, identifier, "existing", found, note)
+                response = found
             else:
                 response = self.request(
                     "POST",
@@ -637,6 +639,38 @@ class FhirClient:
         status = "created" if response.status_code == 201 else "existing"
         location = response.headers.get("Location") or response.headers.get("Content-Location")
         return WriteOutcome(rtype, identifier, status, location, note)
+
+    def _look_then_create(
+        self, rtype: str, resource: dict[str, Any], condition: str
+    ) -> requests.Response | str:
+        """Create ``resource`` unless a search on ``condition`` finds it (servers without
+        conditional create); returns the create's response, or ``Type/id`` of the one found.
+
+        A plain POST is not idempotent: after a failure that may have created the resource all
+        the same (a timeout, a 5xx), the client looks again before sending it again.
+        """
+        attempt = 0
+        while True:
+            found, _ = self.search(rtype, dict([condition.split("=", 1)]))
+            if found:
+                return f"{rtype}/{found[0].get('id')}"
+            try:
+                return self.request(
+                    "POST",
+                    rtype,
+                    json_body=resource,
+                    headers={"Prefer": "return=minimal"},
+                    retries=0,
+                )
+            except FhirTemporaryError as exc:
+                if attempt >= self.retries:
+                    raise FhirTemporaryError(
+                        f"{exc} (tried {attempt + 1} times, looking first each time)",
+                        exc.status,
+                        exc.outcome,
+                    ) from exc
+                self._sleep(self._backoff(attempt, None))
+                attempt += 1
 
 
 def _relative(location: str) -> str:

@@ -509,6 +509,47 @@ def test_a_write_retried_after_a_timeout_stays_conditional(mock, client, results
     assert [o.status for o in report.outcomes] == ["existing"] and sleeps == [0.5]
 
 
+def test_a_create_without_conditional_create_is_not_resent_blindly(mock, client, results, sleeps):
+    # The POST timed out but the server created the resource: looking again finds it.
+    emitted, _ = results
+    one = emitted[0]
+    mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
+    mock.get(f"{BASE}/Observation", json=searchset([]))
+    mock.post(f"{BASE}/Observation", body=requests.Timeout("slow"))
+    mock.get(f"{BASE}/Observation", json=searchset([{**one.resource, "id": "made"}]))
+    report = client.write([one])
+    assert [(o.status, o.location) for o in report.outcomes] == [("existing", "Observation/made")]
+    assert sleeps == [0.5]
+    assert [c.request.method for c in mock.calls] == ["GET", "GET", "POST", "GET"]
+
+
+def test_a_create_without_conditional_create_is_resent_when_nothing_was_made(
+    mock, client, results, sleeps
+):
+    emitted, _ = results
+    mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
+    mock.get(f"{BASE}/Observation", json=searchset([]))
+    mock.post(f"{BASE}/Observation", status=503)
+    mock.post(f"{BASE}/Observation", status=201, headers={"Location": f"{BASE}/Observation/9"})
+    report = client.write(emitted[:1])
+    assert [o.status for o in report.outcomes] == ["created"] and sleeps == [0.5]
+    assert [c.request.method for c in mock.calls] == ["GET", "GET", "POST", "GET", "POST"]
+
+
+def test_a_create_without_conditional_create_fails_after_the_retries(mock, results, sleeps):
+    client = FhirClient(BASE, sleep=sleeps.append, retries=1, backoff=0.5)
+    emitted, _ = results
+    mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
+    mock.get(f"{BASE}/Observation", json=searchset([]))
+    mock.post(f"{BASE}/Observation", status=500)
+    report = client.write(emitted[:1])
+    (outcome,) = report.outcomes
+    assert (
+        outcome.status == "failed" and "tried 2 times, looking first each time" in outcome.message
+    )
+    assert sleeps == [0.5]
+
+
 def test_server_that_creates_no_risk_assessment_is_not_asked(mock, client, results):
     emitted, _ = results
     mock.get(f"{BASE}/metadata", json=capability(transaction=False, creatable=("Observation",)))
