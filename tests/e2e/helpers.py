@@ -30,6 +30,18 @@ class Admin:
         self.url = admin_url
         self.base_url = base_url
         self.http = requests.Session()
+        # Every FHIR request of a test comes from this object or from a tracked client, so the
+        # number the store should have answered is known (see settle()).
+        self._own = 0
+        self._clients: dict[FhirClient, int] = {}
+
+    def track(self, client: FhirClient) -> None:
+        """Count the FHIR requests ``client`` sends from now on (see :meth:`settle`)."""
+        self._clients[client] = client.requests_sent
+
+    def _restart_count(self) -> None:
+        self._own = 0
+        self._clients = {client: client.requests_sent for client in self._clients}
 
     def _call(self, method: str, path: str, body: Any = None) -> Any:
         response = self.http.request(method, f"{self.url}/{path}", json=body, timeout=HTTP_TIMEOUT)
@@ -39,6 +51,7 @@ class Admin:
     def reset(self) -> None:
         """Data, request log, faults and settings back to how the store started."""
         self._call("POST", "reset")
+        self._restart_count()
 
     def settings(self, **changes: Any) -> dict[str, Any]:
         """Change run-time settings (``batch=False``, ``write_refusals=[...]``, ...)."""
@@ -67,35 +80,32 @@ class Admin:
     def clear_log(self) -> None:
         """Empty the request log."""
         self._call("DELETE", "requests")
+        self._restart_count()
 
-    def wait_until_answered(self, count: int) -> None:
-        """Wait until the store has answered ``count`` FHIR requests (hung ones included)."""
+    def settle(self) -> None:
+        """Wait until the store has answered every FHIR request sent to it so far, including
+        those a client gave up on (a hung request is carried out when the hang ends)."""
+        sent = self._own + sum(c.requests_sent - n for c, n in self._clients.items())
         deadline = time.monotonic() + WAIT_LIMIT
-        while self.request_count() < count:
+        while self.request_count() < sent:
             assert time.monotonic() < deadline, "the store did not finish the requests sent"
             time.sleep(0.01)
 
+    def _fhir_get(self, path: str, params: dict[str, str]) -> dict[str, Any]:
+        self._own += 1
+        response = self.http.get(f"{self.base_url}/{path}", params=params, timeout=HTTP_TIMEOUT)
+        response.raise_for_status()
+        return response.json()
+
     def patient_id(self, stem: str) -> str:
         """Server id of a demo patient, looked up by its identifier."""
-        response = self.http.get(
-            f"{self.base_url}/Patient",
-            params={"identifier": f"{DEMO_PATIENT_SYSTEM}|{stem}"},
-            timeout=HTTP_TIMEOUT,
-        )
-        response.raise_for_status()
-        bundle = response.json()
+        bundle = self._fhir_get("Patient", {"identifier": f"{DEMO_PATIENT_SYSTEM}|{stem}"})
         assert bundle["total"] == 1, f"demo patient {stem} is on the store {bundle['total']} times"
         return bundle["entry"][0]["resource"]["id"]
 
     def search(self, resource_type: str, **params: str) -> list[dict[str, Any]]:
         """Every match of a search (one page of up to 500: the tests' result sets are small)."""
-        response = self.http.get(
-            f"{self.base_url}/{resource_type}",
-            params={**params, "_count": "500"},
-            timeout=HTTP_TIMEOUT,
-        )
-        response.raise_for_status()
-        bundle = response.json()
+        bundle = self._fhir_get(resource_type, {**params, "_count": "500"})
         assert bundle["total"] <= 500
         return [entry["resource"] for entry in bundle.get("entry", [])]
 
@@ -109,31 +119,28 @@ class Admin:
 
 
 class Sleeps:
-    """A client's ``sleep``: records each wait and, instead of waiting, lets the store finish
-    every request the client has sent so far (a request the client gave up on included).
+    """A client's ``sleep``: records each wait asked for and, instead of waiting, lets the store
+    finish every request sent so far (a request the client gave up on included).
 
-    So a retry after a timeout is sent only once the store has finished the first attempt
+    So a retry after a timeout is sent only once the store has carried out the first attempt
     (committed it, for a write): the order is fixed, and no request outlives its test.
     """
 
     def __init__(self, admin: Admin) -> None:
         self.admin = admin
         self.waits: list[float] = []
-        self.client: FhirClient | None = None
-        self._baseline = admin.request_count()
 
     def __call__(self, seconds: float) -> None:
         self.waits.append(seconds)
-        if self.client is not None:
-            self.admin.wait_until_answered(self._baseline + self.client.requests_sent)
+        self.admin.settle()
 
 
 def make_client(admin: Admin, **options: Any) -> tuple[FhirClient, Sleeps]:
-    """A client of the store whose retries wait for nothing (see :class:`Sleeps`)."""
+    """A client of the store whose retries wait for nothing real (see :class:`Sleeps`)."""
     sleeps = Sleeps(admin)
     options.setdefault("timeout", (HTTP_TIMEOUT, HTTP_TIMEOUT))
     client = FhirClient(admin.base_url, sleep=sleeps, **options)
-    sleeps.client = client
+    admin.track(client)
     return client, sleeps
 
 
