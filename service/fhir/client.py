@@ -651,7 +651,7 @@ class FhirClient:
         """
         attempt = 0
         while True:
-            found, _ = self.search(rtype, dict([condition.split("=", 1)]))
+            found, _ = self.search(rtype, _lookup_params(resource, condition))
             if found:
                 return f"{rtype}/{found[0].get('id')}"
             try:
@@ -671,6 +671,19 @@ class FhirClient:
                     ) from exc
                 self._sleep(self._backoff(attempt, None))
                 attempt += 1
+
+
+def _lookup_params(resource: dict[str, Any], condition: str) -> dict[str, str]:
+    """The search for an earlier copy of a result: its identifier (or tag), narrowed to its
+    patient and code, which some servers require of every Observation search (Epic)."""
+    params = dict([condition.split("=", 1)])
+    subject = (resource.get("subject") or {}).get("reference", "")
+    if subject.startswith("Patient/"):
+        params["patient"] = subject
+    coding = ((resource.get("code") or {}).get("coding") or [{}])[0]
+    if coding.get("system") and coding.get("code"):
+        params["code"] = f"{coding['system']}|{coding['code']}"
+    return params
 
 
 def _relative(location: str) -> str:

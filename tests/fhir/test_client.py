@@ -431,6 +431,17 @@ def test_refused_transaction_falls_back_and_reports_refused_types(mock, client, 
     assert any("transaction was refused" in n for n in report.notes)
 
 
+def lookup(e) -> dict[str, str]:
+    """The look-up of a result on a server without conditional create: identifier, narrowed to
+    patient and code (Epic refuses Observation searches without both)."""
+    coding = e.resource["code"]["coding"][0]
+    return {
+        "identifier": f"{codes.RESULT_IDENTIFIER_SYSTEM}|{e.identifier}",
+        "patient": e.resource["subject"]["reference"],
+        "code": f"{coding['system']}|{coding['code']}",
+    }
+
+
 def test_without_conditional_create_the_client_looks_before_creating(mock, client, results):
     emitted, _ = results
     mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
@@ -438,21 +449,13 @@ def test_without_conditional_create_the_client_looks_before_creating(mock, clien
     mock.get(
         f"{BASE}/Observation",
         json=searchset([{**first.resource, "id": "old"}]),
-        match=[
-            responses.matchers.query_param_matcher(
-                {"identifier": f"{codes.RESULT_IDENTIFIER_SYSTEM}|{first.identifier}"}
-            )
-        ],
+        match=[responses.matchers.query_param_matcher(lookup(first))],
     )
     for e in emitted[1:]:
         mock.get(
             f"{BASE}/{e.resource['resourceType']}",
             json=searchset([]),
-            match=[
-                responses.matchers.query_param_matcher(
-                    {"identifier": f"{codes.RESULT_IDENTIFIER_SYSTEM}|{e.identifier}"}
-                )
-            ],
+            match=[responses.matchers.query_param_matcher(lookup(e))],
         )
     for e in emitted[1:]:
         mock.post(
