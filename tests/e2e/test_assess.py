@@ -9,6 +9,7 @@ from service.errors import FhirNotFound
 from service.workflow import assess_patient
 from tests.e2e.helpers import (
     DEMO_STEMS,
+    EPIC_LIKE_SEARCH_RULES,
     HTTP_TIMEOUT,
     NOW,
     Admin,
@@ -17,11 +18,6 @@ from tests.e2e.helpers import (
     make_client,
     results_without_ids,
 )
-
-EPIC_LIKE = [
-    {"resource_type": "Observation", "any_of": ["patient", "subject"]},
-    {"resource_type": "Observation", "any_of": ["code", "category"]},
-]
 
 
 @pytest.mark.parametrize("stem", DEMO_STEMS)
@@ -83,7 +79,7 @@ def test_without_batch_the_searches_go_in_parallel(admin: Admin) -> None:
 def test_epic_like_observation_search_rules_do_not_break_gathering(
     admin: Admin, batch: bool
 ) -> None:
-    admin.settings(batch=batch, search_requirements=EPIC_LIKE)
+    admin.settings(batch=batch, search_requirements=EPIC_LIKE_SEARCH_RULES)
     stem = "11-special-a-breast-myelopathy"
     patient_id = admin.patient_id(stem)
     # The rule is in force: a patient-only Observation search is refused...

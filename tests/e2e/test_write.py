@@ -12,6 +12,7 @@ import pytest
 from service.workflow import assess_patient
 from tests.e2e.helpers import (
     DEMO_STEMS,
+    EPIC_LIKE_SEARCH_RULES,
     NOW,
     RESULT_SYSTEM,
     Admin,
@@ -33,6 +34,11 @@ SERVERS = {
     ),
     "none-of-them": (
         {"transactions": False, "batch": False, "conditional_create": False},
+        "individual",
+    ),
+    # Looking a result up before creating it must meet Epic's Observation search rules too.
+    "epic-like-search-rules-no-conditional-create": (
+        {"conditional_create": False, "search_requirements": EPIC_LIKE_SEARCH_RULES},
         "individual",
     ),
 }
