@@ -1,8 +1,9 @@
 """Injected faults survived over real HTTP: temporary errors, rate limits, hangs and timeouts,
 including a write whose answer is lost (retried without a duplicate), and errors that persist.
 
-No test waits for real: a client's ``sleep`` records the wait it was asked for and only lets the
-store finish what the client already sent (tests.e2e.helpers.Sleeps)."""
+No retry waits for real: a client's ``sleep`` records the wait it was asked for and only lets the
+store finish what the client already sent (tests.e2e.helpers.Sleeps); so the hang tests last as
+long as the hang, and nothing outlives its test."""
 
 from __future__ import annotations
 
