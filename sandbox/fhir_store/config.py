@@ -141,8 +141,8 @@ class FaultRule:
         hang_seconds: delay for ``hang``.
         method: only requests with this HTTP method match (any method when ``None``).
         path_prefix: only requests whose path below the FHIR base starts with this prefix match,
-            e.g. ``"Observation"`` or ``"metadata"``; ``""`` or ``"/"`` is the transaction
-            endpoint itself.
+            e.g. ``"Observation"`` or ``"metadata"``; ``""`` or ``"/"`` matches only the base
+            itself (transaction and batch POSTs, and the ``next`` links of searches).
         resource_type: only requests whose first path segment below the base is this type match.
     """
 
@@ -184,7 +184,10 @@ class FaultRule:
         if self.method is not None and method.upper() != self.method:
             return False
         path = relative_path.lstrip("/")
-        if self.path_prefix is not None and not path.startswith(self.path_prefix):
+        if self.path_prefix == "":  # the base itself: transaction, batch and paging links
+            if path:
+                return False
+        elif self.path_prefix is not None and not path.startswith(self.path_prefix):
             return False
         return self.resource_type is None or path.split("/", 1)[0] == self.resource_type
 

@@ -9,10 +9,12 @@ write results back without losing or duplicating any.
 - Gathering: one ``batch`` Bundle of searches where the CapabilityStatement offers batch, else the
   same searches in parallel; never one request per resource. Observation searches always carry a
   ``code`` (Epic refuses patient-only Observation searches, standards.md §6.3).
-- Writing: one ``transaction`` where supported; otherwise (or when the server refuses it) one
-  conditional create per resource, in order, rewriting references between results. A resource
-  type or write the server refuses is reported, the rest is still written (Oracle Health accepts
-  neither RiskAssessment nor non-laboratory Observations, standards.md §6.4).
+- Writing: one ``transaction`` where supported with conditional create of every type written;
+  otherwise (or when the server refuses it) one conditional create per resource (a search, then
+  a create, where conditional create is not offered), in order, rewriting references between
+  results. A resource type or write the server refuses is reported, the rest is still written
+  (Oracle Health accepts neither RiskAssessment nor non-laboratory Observations, standards.md
+  §6.4).
 
 Logs name the method, the resource type and the status; never a URL with its query (search URLs
 carry patient ids) and never a token.
@@ -253,9 +255,15 @@ class FhirClient:
         params: dict[str, str] | None = None,
         json_body: Any = None,
         headers: dict[str, str] | None = None,
+        retries: int | None = None,
     ) -> requests.Response:
-        """Send one request with retries; return a 2xx response or raise a FhirError."""
+        """Send one request with retries; return a 2xx response or raise a FhirError.
+
+        ``retries`` overrides the client's number of retries (0: a single attempt), for requests
+        that are not safe to resend as they are.
+        """
         url = self._url(path_or_url)
+        limit = self.retries if retries is None else retries
         what = self._what(url)
         renewed = False
         attempt = 0
@@ -277,7 +285,7 @@ class FhirClient:
             except (requests.Timeout, requests.ConnectionError) as exc:
                 kind = "timed out" if isinstance(exc, requests.Timeout) else "connection failed"
                 log.warning("%s %s %s (attempt %d)", method, what, kind, attempt + 1)
-                if attempt < self.retries:
+                if attempt < limit:
                     self._sleep(self._backoff(attempt, None))
                     attempt += 1
                     continue
@@ -294,7 +302,7 @@ class FhirClient:
             status = response.status_code
             if status < 300:
                 return response
-            if status in RETRY_STATUSES and attempt < self.retries:
+            if status in RETRY_STATUSES and attempt < limit:
                 self._sleep(self._backoff(attempt, response.headers.get("Retry-After")))
                 attempt += 1
                 continue
@@ -501,7 +509,20 @@ class FhirClient:
         with self._patient_lock(patient_ref):
             caps = self.capabilities()
             notes: list[str] = []
-            if caps.transaction or not caps.known:
+            types = {e.resource["resourceType"] for e in results}
+            if provenance is not None:
+                types.add(provenance.resource["resourceType"])
+            # A transaction relies on ifNoneExist; a server that does not honour it for every
+            # type would create duplicates on a re-write, so those get one write each, looked up
+            # first (and a type the server cannot create would fail the whole transaction).
+            not_conditional = types - caps.conditional_create
+            unguarded = sorted(t for t in not_conditional if caps.may_create(t))
+            if caps.transaction and unguarded:
+                notes.append(
+                    "the server offers transactions but no conditional create of "
+                    f"{', '.join(unguarded)}: results were looked up and written one by one"
+                )
+            if not caps.known or (caps.transaction and not not_conditional):
                 try:
                     return self._write_transaction(results, provenance)
                 except (FhirRequestError, FhirAuthError, FhirInvalidResponse) as exc:
@@ -598,14 +619,10 @@ class FhirClient:
         )
         try:
             if caps.known and rtype not in caps.conditional_create:
-                # Without conditional create, look first; a retry after a timeout looks again.
-                found, _ = self.search(rtype, dict([condition.split("=", 1)]))
-                if found:
-                    existing = f"{rtype}/{found[0].get('id')}"
-                    return WriteOutcome(rtype, identifier, "existing", existing, note)
-                response = self.request(
-                    "POST", rtype, json_body=resource, headers={"Prefer": "return=minimal"}
-                )
+                found = self._look_then_create(rtype, resource, condition)
+                if isinstance(found, str):
+                    return WriteOutcome(rtype, identifier, "existing", found, note)
+                response = found
             else:
                 response = self.request(
                     "POST",
@@ -622,6 +639,51 @@ class FhirClient:
         status = "created" if response.status_code == 201 else "existing"
         location = response.headers.get("Location") or response.headers.get("Content-Location")
         return WriteOutcome(rtype, identifier, status, location, note)
+
+    def _look_then_create(
+        self, rtype: str, resource: dict[str, Any], condition: str
+    ) -> requests.Response | str:
+        """Create ``resource`` unless a search on ``condition`` finds it (servers without
+        conditional create); returns the create's response, or ``Type/id`` of the one found.
+
+        A plain POST is not idempotent: after a failure that may have created the resource all
+        the same (a timeout, a 5xx), the client looks again before sending it again.
+        """
+        attempt = 0
+        while True:
+            found, _ = self.search(rtype, _lookup_params(resource, condition))
+            if found:
+                return f"{rtype}/{found[0].get('id')}"
+            try:
+                return self.request(
+                    "POST",
+                    rtype,
+                    json_body=resource,
+                    headers={"Prefer": "return=minimal"},
+                    retries=0,
+                )
+            except FhirTemporaryError as exc:
+                if attempt >= self.retries:
+                    raise FhirTemporaryError(
+                        f"{exc} (tried {attempt + 1} times, looking first each time)",
+                        exc.status,
+                        exc.outcome,
+                    ) from exc
+                self._sleep(self._backoff(attempt, None))
+                attempt += 1
+
+
+def _lookup_params(resource: dict[str, Any], condition: str) -> dict[str, str]:
+    """The search for an earlier copy of a result: its identifier (or tag), narrowed to its
+    patient and code, which some servers require of every Observation search (Epic)."""
+    params = dict([condition.split("=", 1)])
+    subject = (resource.get("subject") or {}).get("reference", "")
+    if subject.startswith("Patient/"):
+        params["patient"] = subject
+    coding = ((resource.get("code") or {}).get("coding") or [{}])[0]
+    if coding.get("system") and coding.get("code"):
+        params["code"] = f"{coding['system']}|{coding['code']}"
+    return params
 
 
 def _relative(location: str) -> str:

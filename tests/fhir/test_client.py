@@ -431,6 +431,17 @@ def test_refused_transaction_falls_back_and_reports_refused_types(mock, client, 
     assert any("transaction was refused" in n for n in report.notes)
 
 
+def lookup(e) -> dict[str, str]:
+    """The look-up of a result on a server without conditional create: identifier, narrowed to
+    patient and code (Epic refuses Observation searches without both)."""
+    coding = e.resource["code"]["coding"][0]
+    return {
+        "identifier": f"{codes.RESULT_IDENTIFIER_SYSTEM}|{e.identifier}",
+        "patient": e.resource["subject"]["reference"],
+        "code": f"{coding['system']}|{coding['code']}",
+    }
+
+
 def test_without_conditional_create_the_client_looks_before_creating(mock, client, results):
     emitted, _ = results
     mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
@@ -438,21 +449,13 @@ def test_without_conditional_create_the_client_looks_before_creating(mock, clien
     mock.get(
         f"{BASE}/Observation",
         json=searchset([{**first.resource, "id": "old"}]),
-        match=[
-            responses.matchers.query_param_matcher(
-                {"identifier": f"{codes.RESULT_IDENTIFIER_SYSTEM}|{first.identifier}"}
-            )
-        ],
+        match=[responses.matchers.query_param_matcher(lookup(first))],
     )
     for e in emitted[1:]:
         mock.get(
             f"{BASE}/{e.resource['resourceType']}",
             json=searchset([]),
-            match=[
-                responses.matchers.query_param_matcher(
-                    {"identifier": f"{codes.RESULT_IDENTIFIER_SYSTEM}|{e.identifier}"}
-                )
-            ],
+            match=[responses.matchers.query_param_matcher(lookup(e))],
         )
     for e in emitted[1:]:
         mock.post(
@@ -462,6 +465,28 @@ def test_without_conditional_create_the_client_looks_before_creating(mock, clien
         )
     report = client.write(emitted)
     assert [o.status for o in report.outcomes] == ["existing"] + ["created"] * (len(emitted) - 1)
+
+
+def test_transactions_without_conditional_create_are_not_used(mock, client, results):
+    # ifNoneExist would be ignored: a re-write in a transaction would duplicate every result.
+    emitted, prov = results
+    mock.get(f"{BASE}/metadata", json=capability(transaction=True, conditional=False))
+    for rtype in ("Observation", "RiskAssessment", "Provenance"):
+        mock.get(f"{BASE}/{rtype}", json=searchset([]))
+        mock.post(f"{BASE}/{rtype}", status=201, headers={"Location": f"{BASE}/{rtype}/1"})
+    report = client.write(emitted, prov)
+    assert report.mode == "individual" and report.count("created") == len(emitted) + 1
+    assert not any(call.request.url == BASE for call in mock.calls)
+    assert any("no conditional create of Observation" in n for n in report.notes)
+
+
+def test_a_transaction_is_not_tried_with_a_type_the_server_cannot_create(mock, client, results):
+    emitted, _ = results
+    mock.get(f"{BASE}/metadata", json=capability(creatable=("Observation",)))
+    mock.post(f"{BASE}/Observation", status=201, headers={"Location": f"{BASE}/Observation/1"})
+    report = client.write(emitted)
+    assert report.mode == "individual" and report.count("refused") == 1
+    assert not report.notes
 
 
 def test_a_write_retried_after_a_timeout_stays_conditional(mock, client, results, sleeps):
@@ -485,6 +510,47 @@ def test_a_write_retried_after_a_timeout_stays_conditional(mock, client, results
     )
     report = client.write(one)
     assert [o.status for o in report.outcomes] == ["existing"] and sleeps == [0.5]
+
+
+def test_a_create_without_conditional_create_is_not_resent_blindly(mock, client, results, sleeps):
+    # The POST timed out but the server created the resource: looking again finds it.
+    emitted, _ = results
+    one = emitted[0]
+    mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
+    mock.get(f"{BASE}/Observation", json=searchset([]))
+    mock.post(f"{BASE}/Observation", body=requests.Timeout("slow"))
+    mock.get(f"{BASE}/Observation", json=searchset([{**one.resource, "id": "made"}]))
+    report = client.write([one])
+    assert [(o.status, o.location) for o in report.outcomes] == [("existing", "Observation/made")]
+    assert sleeps == [0.5]
+    assert [c.request.method for c in mock.calls] == ["GET", "GET", "POST", "GET"]
+
+
+def test_a_create_without_conditional_create_is_resent_when_nothing_was_made(
+    mock, client, results, sleeps
+):
+    emitted, _ = results
+    mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
+    mock.get(f"{BASE}/Observation", json=searchset([]))
+    mock.post(f"{BASE}/Observation", status=503)
+    mock.post(f"{BASE}/Observation", status=201, headers={"Location": f"{BASE}/Observation/9"})
+    report = client.write(emitted[:1])
+    assert [o.status for o in report.outcomes] == ["created"] and sleeps == [0.5]
+    assert [c.request.method for c in mock.calls] == ["GET", "GET", "POST", "GET", "POST"]
+
+
+def test_a_create_without_conditional_create_fails_after_the_retries(mock, results, sleeps):
+    client = FhirClient(BASE, sleep=sleeps.append, retries=1, backoff=0.5)
+    emitted, _ = results
+    mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
+    mock.get(f"{BASE}/Observation", json=searchset([]))
+    mock.post(f"{BASE}/Observation", status=500)
+    report = client.write(emitted[:1])
+    (outcome,) = report.outcomes
+    assert (
+        outcome.status == "failed" and "tried 2 times, looking first each time" in outcome.message
+    )
+    assert sleeps == [0.5]
 
 
 def test_server_that_creates_no_risk_assessment_is_not_asked(mock, client, results):

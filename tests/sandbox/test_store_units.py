@@ -84,6 +84,8 @@ def test_search_parameters_depend_on_the_type() -> None:
         (FaultRule("fail", resource_type="Observation"), "GET", "ObservationDefinition", False),
         (FaultRule("fail", path_prefix="Observation"), "GET", "ObservationDefinition", True),
         (FaultRule("fail", path_prefix="/"), "POST", "", True),
+        (FaultRule("fail", path_prefix="/"), "POST", "Observation", False),
+        (FaultRule("fail", path_prefix=""), "GET", "metadata", False),
         (FaultRule("hang", path_prefix="Patient/1"), "GET", "Patient/2", False),
     ],
 )
