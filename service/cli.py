@@ -11,7 +11,7 @@ from typing import Any, TextIO
 
 from service import __version__, seed, summary
 from service.domain.errors import InvalidInput as InvalidClinicalInput
-from service.errors import ConfigurationError, FhirError
+from service.errors import ConfigurationError, FhirAuthError, FhirError
 from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
 from service.fhir.client import FhirClient, summarize
 from service.fhir.extract import InvalidInput
@@ -197,6 +197,12 @@ def main(
     except (CliError, ConfigurationError) as exc:
         print(f"noms-cds: error: {exc}", file=err)
         return 2
+    except FhirAuthError as exc:
+        print(
+            f"noms-cds: FHIR server refused access: {exc} (give --token or --backend-config)",
+            file=err,
+        )
+        return 4
     except FhirError as exc:
         print(f"noms-cds: FHIR server error: {exc}", file=err)
         return 4

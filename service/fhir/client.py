@@ -23,9 +23,11 @@ carry patient ids) and never a token.
 from __future__ import annotations
 
 import email.utils
+import itertools
 import logging
 import threading
 import time
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -195,10 +197,27 @@ def _outcome_text(body: Any) -> str:
     return ""
 
 
+class _PatientLock:
+    """A lock that can be held in a weak-value dictionary (bare locks cannot)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+
+    def __enter__(self) -> None:
+        self._lock.acquire()
+
+    def __exit__(self, *exc: object) -> None:
+        self._lock.release()
+
+
 class FhirClient:
     """A client for one FHIR R4 server."""
 
-    _patient_locks: ClassVar[dict[tuple[str, str], threading.Lock]] = {}
+    # One lock per (server, patient), kept only while some write holds it, so a long-running
+    # process does not accumulate a lock per patient ever written.
+    _patient_locks: ClassVar[weakref.WeakValueDictionary[tuple[str, str], _PatientLock]] = (
+        weakref.WeakValueDictionary()
+    )
     _locks_guard: ClassVar[threading.Lock] = threading.Lock()
 
     def __init__(
@@ -231,7 +250,8 @@ class FhirClient:
         self._sleep = sleep
         self._clock = clock
         self._capabilities: Capabilities | None = None
-        self.requests_sent = 0
+        self._sent = itertools.count(1)
+        self._sent_total = 0
 
     # -- transport ------------------------------------------------------------------------------
 
@@ -240,11 +260,18 @@ class FhirClient:
             return path_or_url
         return f"{self.base_url}/{path_or_url.lstrip('/')}" if path_or_url else self.base_url
 
-    def _what(self, url: str) -> str:
+    @property
+    def requests_sent(self) -> int:
+        """HTTP requests sent so far by this client (retries included)."""
+        return self._sent_total
+
+    def _what(self, url: str, body: Any = None) -> str:
         """Resource type (or operation) of a URL, for logs and messages: never ids or queries."""
         path = urlsplit(url).path
         base_path = urlsplit(self.base_url).path.rstrip("/")
         rest = path[len(base_path) :].strip("/") if path.startswith(base_path) else path
+        if not rest.split("/")[0] and isinstance(body, dict) and body.get("type"):
+            return str(body["type"])  # "batch" or "transaction" posted to the base
         return rest.split("/")[0] or "(system)"
 
     def request(
@@ -264,7 +291,7 @@ class FhirClient:
         """
         url = self._url(path_or_url)
         limit = self.retries if retries is None else retries
-        what = self._what(url)
+        what = self._what(url, json_body)
         renewed = False
         attempt = 0
         while True:
@@ -273,7 +300,7 @@ class FhirClient:
                 all_headers["Content-Type"] = FHIR_JSON
             started = time.monotonic()
             try:
-                self.requests_sent += 1
+                self._sent_total = next(self._sent)  # itertools.count is atomic in CPython
                 response = self.session.request(
                     method,
                     url,
@@ -491,10 +518,13 @@ class FhirClient:
 
     # -- writing --------------------------------------------------------------------------------
 
-    def _patient_lock(self, patient_ref: str) -> threading.Lock:
+    def _patient_lock(self, patient_ref: str) -> _PatientLock:
         key = (self.base_url, patient_ref)
         with self._locks_guard:
-            return self._patient_locks.setdefault(key, threading.Lock())
+            lock = self._patient_locks.get(key)
+            if lock is None:
+                lock = self._patient_locks[key] = _PatientLock()
+            return lock
 
     def write(self, results: Sequence[Emitted], provenance: Emitted | None = None) -> WriteReport:
         """Write results (and their Provenance) so that nothing is duplicated or dropped.

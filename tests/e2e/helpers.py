@@ -182,7 +182,8 @@ def clinical_view(report: Report) -> dict[str, Any]:
     }
 
 
-_REFERENCES = ("identifier", "subject", "derivedFrom", "focus", "condition", "basis")
+# "extension" holds the workflow-supportingInfo references to input Conditions and Procedures.
+_REFERENCES = ("identifier", "subject", "derivedFrom", "extension", "focus", "condition", "basis")
 
 
 def results_without_ids(report: Report) -> list[dict[str, Any]]:

@@ -76,5 +76,6 @@ def test_bearer_token_required_by_the_store(admin: Admin) -> None:
         status, out, err = run(*assess_args(admin, patient_id, *more))
         assert (status, out) == (4, "")
         assert err.count("\n") == 1 and "Traceback" not in err
-        assert err.startswith("noms-cds: FHIR server error: ")
+        assert err.startswith("noms-cds: FHIR server refused access: ")
+        assert "--token or --backend-config" in err
         assert "HTTP 401" in err and "bearer token is required" in err
