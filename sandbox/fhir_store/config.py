@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -210,17 +211,8 @@ class FaultRule:
         return cls(**dict(data))
 
     def to_json(self) -> dict[str, Any]:
-        """Return the admin-API JSON form."""
-        return {
-            "kind": self.kind,
-            "count": self.count,
-            "status": self.status,
-            "retry_after": self.retry_after,
-            "hang_seconds": self.hang_seconds,
-            "method": self.method,
-            "path_prefix": self.path_prefix,
-            "resource_type": self.resource_type,
-        }
+        """Return the admin-API JSON form (every field, by name)."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(frozen=True, slots=True)

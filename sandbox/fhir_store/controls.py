@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections import deque
 from collections.abc import Mapping
@@ -49,15 +50,8 @@ class LoggedRequest:
     duration_ms: float
 
     def to_json(self) -> dict[str, Any]:
-        """Return the admin-API JSON form."""
-        return {
-            "method": self.method,
-            "path": self.path,
-            "query": self.query,
-            "status": self.status,
-            "time": self.time,
-            "duration_ms": self.duration_ms,
-        }
+        """Return the admin-API JSON form (every field, by name)."""
+        return dataclasses.asdict(self)
 
 
 @dataclass(slots=True)
