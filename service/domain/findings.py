@@ -34,6 +34,15 @@ class OutOfScope(Enum):
     LEPTOMENINGEAL = "leptomeningeal disease"
 
 
+def myelopathy_or_ces(myelopathy: bool | None, cauda_equina: bool | None) -> bool | None:
+    """True if either is present, False if both are known absent, else unknown (None)."""
+    if myelopathy or cauda_equina:
+        return True
+    if myelopathy is False and cauda_equina is False:
+        return False
+    return None
+
+
 def input_key(name: str, level: Level | None = None) -> str:
     """The key of an input: the bare name, or ``"T9/sins-pain"`` for a level's input."""
     return name if level is None else f"{level.value}/{name}"
@@ -90,11 +99,7 @@ class PatientFindings:
     @property
     def myelopathy_or_ces(self) -> bool | None:
         """Myelopathy or cauda equina syndrome (NOMS treats them alike, clinical-spec §9.1)."""
-        if self.myelopathy or self.cauda_equina:
-            return True
-        if self.myelopathy is False and self.cauda_equina is False:
-            return False
-        return None
+        return myelopathy_or_ces(self.myelopathy, self.cauda_equina)
 
     @property
     def radiosensitivity(self) -> Radiosensitivity | None:

@@ -28,7 +28,7 @@ from itertools import product
 from typing import Final
 
 from service.domain.escc import Category, EsccResult, Grade
-from service.domain.findings import OutOfScope, StabilityCall
+from service.domain.findings import OutOfScope, StabilityCall, myelopathy_or_ces
 from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
 from service.domain.scoring import ScoreResult
@@ -492,7 +492,7 @@ def recommend(inputs: Inputs) -> Recommendation:
         )
 
     stabilities, stability_conflict = _stability_values(inputs)
-    neuro = _myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)
+    neuro = myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)
     neuro_unknown = tuple(
         name
         for name, value in (
@@ -636,15 +636,6 @@ def _rules(outcomes: list[_Outcome], settled: bool) -> list[str]:
     return [r for r in every if r in common or (r.startswith("R") and r[1:].isdigit())]
 
 
-def _myelopathy_or_ces(myelopathy: bool | None, cauda_equina: bool | None) -> bool | None:
-    """NOMS treats cauda equina syndrome like myelopathy (clinical-spec §9.1)."""
-    if myelopathy or cauda_equina:
-        return True
-    if myelopathy is False and cauda_equina is False:
-        return False
-    return None
-
-
 def _common(values: list, default: object) -> object:
     return values[0] if len(set(values)) == 1 else default
 
@@ -718,7 +709,7 @@ def _inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:
         True: "myelopathy or cauda equina syndrome",
         False: "no myelopathy",
         None: "myelopathy not recorded",
-    }[_myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)]
+    }[myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)]
     o = inputs.radiosensitivity.value if inputs.radiosensitivity else "radiosensitivity unknown"
     sins = inputs.sins
     m = f"SINS {sins.describe_total()}"

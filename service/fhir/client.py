@@ -48,7 +48,7 @@ from service.errors import (
 from service.fhir import codes
 from service.fhir.auth import Auth, NoAuth
 from service.fhir.emit import Emitted, transaction_bundle
-from service.fhir.extract import Issue
+from service.fhir.extract import Issue, reference_key
 
 log = logging.getLogger("noms_cds.fhir")
 
@@ -606,7 +606,7 @@ class FhirClient:
             )
             outcomes.append(outcome)
             if outcome.location:
-                locations[emitted.full_url] = _relative(outcome.location)
+                locations[emitted.full_url] = reference_key(outcome.location)
         if provenance is not None:
             tag = provenance.resource["meta"]["tag"][0]["code"]
             targets = [t for t in provenance.resource["target"] if t["reference"] in locations]
@@ -714,12 +714,6 @@ def _lookup_params(resource: dict[str, Any], condition: str) -> dict[str, str]:
     if coding.get("system") and coding.get("code"):
         params["code"] = f"{coding['system']}|{coding['code']}"
     return params
-
-
-def _relative(location: str) -> str:
-    """``Type/id`` of a Location header (absolute, versioned or not)."""
-    parts = location.split("/_history/")[0].rstrip("/").split("/")
-    return "/".join(parts[-2:])
 
 
 def _resolve_references(

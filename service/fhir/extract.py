@@ -32,7 +32,15 @@ from service.domain.histology import (
     classify,
 )
 from service.domain.levels import Level
-from service.domain.metastases import Count, Metastases, Organ, OrganMetastases, VisceralMetastases
+from service.domain.metastases import (
+    TOKUHASHI_MAJOR_ORGANS,
+    VISCERAL_ORGANS,
+    Count,
+    Metastases,
+    Organ,
+    OrganMetastases,
+    VisceralMetastases,
+)
 from service.domain.neurology import Asia
 from service.domain.performance import PerformanceStatus
 from service.fhir import codes, models
@@ -374,7 +382,7 @@ def extract(
         patient_id=patient_id,
         findings=findings,
         sources=dict(collector.sources),
-        focus={level: tuple(refs) for level, refs in conditions.focus.items()},
+        focus={level: tuple(refs) for level, refs in conditions.spinal_levels.items()},
         imaging=imaging,
         issues=tuple(collector.issues),
     )
@@ -414,7 +422,6 @@ def _patient_id(by_type: Mapping[str, list[dict[str, Any]]], given: str | None) 
 class _Conditions:
     primaries: list[tuple[PrimaryCancer, str, datetime | None]] = field(default_factory=list)
     spinal_levels: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
-    focus: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
     spinal_without_level: list[str] = field(default_factory=list)
     bone_unknown_site: list[str] = field(default_factory=list)
     extraspinal_bone_sites: list[tuple[str, str]] = field(default_factory=list)
@@ -582,7 +589,6 @@ def _read_metastasis(
         out.level_of_condition[ref] = levels
         for level in levels:
             out.spinal_levels[level].append(ref)
-            out.focus[level].append(ref)
         return
     if codes.SCT_SECONDARY_VERTEBRAL_COLUMN in snomed:
         out.spinal_without_level.append(ref)
@@ -871,20 +877,6 @@ def _assemble(
 
     metastases = _metastases(c, cond)
     lesions = _lesions(c, cond)
-    for key in (
-        "ecog",
-        "kps",
-        "myelopathy",
-        "cauda-equina-syndrome",
-        "functional-radiculopathy",
-        "frankel-grade",
-        "asia",
-        "ambulatory-status",
-        "albumin",
-        "surgical-candidate",
-        "sois",
-    ):
-        c.candidates.setdefault(key, [])
     ecog, kps = c.resolve("ecog"), c.resolve("kps")
     return PatientFindings(
         age=_age(patient, today, c),
@@ -954,9 +946,7 @@ def _metastases(c: _Collector, cond: _Conditions) -> Metastases:
     organ_answer = c.resolve("major-organ-metastases", _enum_name)
     visceral_answer = c.resolve("visceral-metastases", _enum_name)
     organ_refs = tuple(dict.fromkeys(r for refs in cond.organ_sites.values() for r in refs))
-    visceral_on_record = {
-        o for o in cond.organ_sites if o in {Organ.BRAIN, Organ.LUNG, Organ.LIVER, Organ.ADRENAL}
-    }
+    visceral_on_record = set(cond.organ_sites) & VISCERAL_ORGANS
     if visceral_answer is VisceralMetastases.NONE and visceral_on_record:
         c.conflicting.add("visceral-metastases")
         c.note(
@@ -964,7 +954,7 @@ def _metastases(c: _Collector, cond: _Conditions) -> Metastases:
             "visceral-metastases says none, but visceral metastases are on record; "
             "the clinician's answer is used",
         )
-    if organ_answer is OrganMetastases.NONE and (set(cond.organ_sites) - {Organ.ADRENAL}):
+    if organ_answer is OrganMetastases.NONE and (set(cond.organ_sites) & TOKUHASHI_MAJOR_ORGANS):
         c.conflicting.add("major-organ-metastases")
         c.note(
             "warning",

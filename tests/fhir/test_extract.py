@@ -41,9 +41,14 @@ def test_synthea_lung_cancer_patient_is_read_and_classified(austin):
     assert primary.tokuhashi == {TokuhashiSite.LUNG_STOMACH_GROUP}
     assert primary.tomita is TomitaGrowth.RAPID
     assert primary.lung is True and primary.bauer_favourable is False
-    # Two Conditions code the same cancer; "Suspected lung cancer (situation)" is not one of them.
-    assert len(x.sources["primary-cancer"]) == 2
-    assert all("162573006" not in str(r) for r in x.sources["primary-cancer"])
+    # Exactly the two Conditions coding the cancer (NSCLC, and NSCLC TNM stage 1); "Suspected
+    # lung cancer (situation)" (162573006) is not a diagnosis and must not be among them.
+    code_of = {
+        f"Condition/{r['id']}": r["code"]["coding"][0]["code"]
+        for r in resources
+        if r["resourceType"] == "Condition"
+    }
+    assert sorted(code_of[ref] for ref in x.sources["primary-cancer"]) == ["254637007", "424132000"]
 
 
 def test_synthea_invents_nothing_spine_specific(austin):
