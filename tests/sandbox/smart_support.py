@@ -208,17 +208,27 @@ class FormParser(HTMLParser):
     def __init__(self) -> None:
         super().__init__()
         self.forms: list[dict[str, Any]] = []
+        self._select: str | None = None
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        """Record forms and their fields."""
+        """Record forms and their fields (a select's options as fields of its name)."""
         values = dict(attrs)
         if tag == "form":
             self.forms.append({"action": values.get("action"), "method": values.get("method")})
             self.forms[-1]["fields"] = []
-        elif tag in ("input", "button", "select") and self.forms:
+        elif tag == "select":
+            self._select = values.get("name")
+        elif tag == "option" and self.forms and self._select:
+            self.forms[-1]["fields"].append((self._select, values.get("value"), "option"))
+        elif tag in ("input", "button") and self.forms:
             self.forms[-1]["fields"].append(
                 (values.get("name"), values.get("value"), values.get("type") or tag)
             )
+
+    def handle_endtag(self, tag: str) -> None:
+        """Leave a select."""
+        if tag == "select":
+            self._select = None
 
 
 def forms_of(html: str) -> list[dict[str, Any]]:
