@@ -88,7 +88,7 @@ class FreshPrivateKeyJWT(PrivateKeyJWT):
     """Authlib's private_key_jwt with SMART's rules: a new ``jti`` and ``exp`` every time.
 
     Authlib's default is one hour (and RS256); SMART allows at most five minutes
-    (docs/sandbox-ehr.md, "Client authentication").
+    (docs/sandbox-ehr.md, the private_key_jwt rule).
     """
 
     def __init__(self, token_endpoint: str, key: Any, alg: str) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 from urllib.parse import urlencode
 
@@ -396,3 +397,26 @@ def test_a_refresh_token_belongs_to_its_client(smart_ehr, patients):
 def test_online_access_also_gives_a_refresh_token(smart_ehr, patients):
     token = launched_token(smart_ehr, patients[0], scope="launch patient/*.rs online_access")
     assert token["refresh_token"]
+
+
+def test_an_openid_nonce_cannot_be_replayed(smart_ehr, patients):
+    launched_token(smart_ehr, patients[0], nonce="same-nonce-1")
+    launch = ehr_launch(smart_ehr, patients[0])
+    flow = start_flow(smart_ehr, scope=FULL_SCOPE, launch=launch, nonce="same-nonce-1")
+    params = _error_redirect(flow.url, flow.state)
+    assert params["error"] == "invalid_request"
+
+
+def test_many_launches_at_once_each_get_their_own_patient(smart_ehr, patients):
+    # The werkzeug server is threaded and the state is shared: nothing may cross over.
+    def one(patient: str) -> str:
+        token = launched_token(smart_ehr, patient, scope="launch patient/*.rs")
+        reply = requests.get(
+            f"{smart_ehr.fhir_base}/Patient", headers=bearer(token), timeout=10
+        ).json()
+        assert [e["resource"]["id"] for e in reply["entry"]] == [patient]
+        return token["patient"]
+
+    wanted = patients * 2
+    with ThreadPoolExecutor(max_workers=8) as pool:
+        assert list(pool.map(one, wanted)) == wanted
