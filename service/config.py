@@ -297,13 +297,13 @@ def _issuer(name: str, issuer: Any, entry: Any) -> TrustedIssuer:
         except (InvalidJson, JsonTooDeep) as exc:
             raise ConfigurationError(f"{where}: {path}: {exc}") from exc
     elif "jwks_url" in sources:
-        jwks_url = _url(name, entry["jwks_url"], https_unless_loopback=True)
+        jwks_url = _url(f"{name}: issuer {issuer!r}", entry["jwks_url"], https_unless_loopback=True)
     jku = entry.get("jku") or []
     if isinstance(jku, str) or not isinstance(jku, list):
         raise ConfigurationError(f"{where}: jku must be a list of URLs")
     if not all(isinstance(url, str) for url in jku):
         raise ConfigurationError(f"{where}: jku must be a list of URLs")
-    allowed = tuple(_jku_entry(name, url) for url in jku)
+    allowed = tuple(_jku_entry(f"{name}: issuer {issuer!r}", url) for url in jku)
     if not sources and not allowed:
         raise ConfigurationError(f"{where}: give its keys (jwks, jwks_file or jwks_url) or jku")
     return TrustedIssuer(issuer, keys, jwks_url, allowed)
