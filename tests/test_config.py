@@ -165,7 +165,7 @@ def test_trusted_issuers_inline_file_url_and_jku(tmp_path: Path):
 )
 def test_a_bad_issuer_entry_is_named(entry: dict, message: str):
     with pytest.raises(
-        ConfigurationError, match="NOMS_CDS_ISSUERS: issuer 'https://ehr.example.org'"
+        ConfigurationError, match=re.escape("NOMS_CDS_ISSUERS: issuer 'https://ehr.example.org'")
     ) as caught:
         load_settings({"NOMS_CDS_ISSUERS": json.dumps({"https://ehr.example.org": entry})})
     assert message in str(caught.value)

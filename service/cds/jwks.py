@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any, Final
 
 import requests
+import urllib3
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
@@ -66,13 +67,14 @@ def fetch_jwks(url: str) -> dict[str, Any]:
             if response.status_code != 200:
                 raise JwksUnavailable(f"HTTP {response.status_code}")
             body = bytearray()
-            for chunk in response.iter_content(8192):
+            # read1 returns what has arrived, so the deadline is checked however slow the peer
+            while chunk := response.raw.read1(8192):
                 body.extend(chunk)
                 if len(body) > MAX_JWKS_BYTES:
                     raise JwksUnavailable(f"larger than {MAX_JWKS_BYTES} bytes")
                 if time.monotonic() - started > FETCH_DEADLINE:
                     raise JwksUnavailable("too slow")
-    except requests.RequestException as exc:
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
         raise JwksUnavailable(type(exc).__name__) from exc
     finally:
         session.close()
