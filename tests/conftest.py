@@ -86,3 +86,14 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
         client.close()
         server.terminate()
         server.wait(timeout=10)
+
+
+@pytest.fixture
+def make_app(tmp_path: Path):
+    """Build the web service for a test: ``make_app(PUBLIC_BASE_URL=..., CDS_ISSUERS=...)``."""
+    from service import create_app
+
+    def build(**settings: Any):
+        return create_app({"TESTING": True, "STATE_DIR": str(tmp_path / "state"), **settings})
+
+    return build

@@ -18,7 +18,7 @@ import sys
 import traceback
 import uuid
 from datetime import UTC, datetime
-from typing import Final
+from typing import Final, TextIO
 
 REQUEST_ID_HEADER: Final = "X-Request-ID"
 WELL_FORMED_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,127}")
@@ -80,7 +80,15 @@ class JsonFormatter(logging.Formatter):
 
 
 class _JsonHandler(logging.StreamHandler):
-    """The handler ``configure`` installs (a class of its own so it is installed once)."""
+    """Writes to whatever ``sys.stderr`` is at the time (a class of its own: installed once)."""
+
+    @property
+    def stream(self) -> TextIO:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, _value) -> None:
+        pass
 
 
 def configure(level: str) -> None:
@@ -88,7 +96,7 @@ def configure(level: str) -> None:
     logger = logging.getLogger(LOGGER)
     logger.setLevel(level)
     if not any(isinstance(handler, _JsonHandler) for handler in logger.handlers):
-        handler = _JsonHandler(sys.stderr)
+        handler = _JsonHandler()
         handler.setFormatter(JsonFormatter())
         logger.addHandler(handler)
     logger.propagate = False
