@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Collection
 from typing import Any
 
-from flask import request
+from flask import current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.errors import UnsupportedMediaType
 from service.jsonlimits import loads_bounded
@@ -24,4 +25,10 @@ def read_json(media_types: Collection[str] = ("application/json",)) -> Any:
     """
     if request.mimetype not in media_types:
         raise UnsupportedMediaType(f"send the body as {' or '.join(media_types)}")
-    return loads_bounded(request.get_data(cache=False), runtime().settings.max_json_depth)
+    data = request.get_data(cache=False)
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
+    # With a Content-Length, Werkzeug refuses an oversized body before reading it. A chunked
+    # body is cut at the limit instead, silently: one that fills the limit counts as too large.
+    if request.content_length is None and limit is not None and len(data) >= limit:
+        raise RequestEntityTooLarge()
+    return loads_bounded(data, runtime().settings.max_json_depth)
