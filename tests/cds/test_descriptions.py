@@ -1,4 +1,4 @@
-"""Discovery data of the NOMS services, ready for their handlers: prefetch = the client's searches."""
+"""Discovery data of the NOMS services: their prefetch is the FHIR client's own searches."""
 
 from __future__ import annotations
 
