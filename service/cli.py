@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
-from service import __version__, seed, summary
+from service import __version__, demo, seed, summary
 from service.config import load_settings
 from service.domain.errors import InvalidInput as InvalidClinicalInput
 from service.errors import ConfigurationError, FhirAuthError, FhirError
@@ -19,7 +19,7 @@ from service.fhir.client import FhirClient, summarize
 from service.fhir.extract import InvalidInput
 from service.workflow import Report, assess_bundle, assess_patient
 
-DEMO_PATIENTS = Path(__file__).resolve().parent.parent / "sandbox" / "patients"
+DEMO_PATIENTS = demo.patients_dir()
 
 
 class CliError(Exception):

@@ -8,11 +8,13 @@ from typing import Any
 
 import pytest
 
+from service import demo
+
 DATA = Path(__file__).parent / "data"
 SYNTHEA = DATA / "synthea"
 AUSTIN = SYNTHEA / "Austin_Franecki_f23eef30-acb2-49da-8091-159b61dc1ed5.json"  # NSCLC
 DARIN = SYNTHEA / "Darin_Skiles_31c343e9-5d7f-444e-9be4-56b1a6ec6146.json"  # colon, resolved
-DEMO = Path(__file__).parent.parent / "sandbox" / "patients"
+DEMO = demo.patients_dir()
 
 
 def load(path: Path) -> Any:
