@@ -43,7 +43,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from service.web.runtime import Runtime
 
     settings = load_settings(test_config, prefix="") if test_config is not None else load_settings()
-    app = Flask(__name__)
+    app = Flask(__name__, static_folder=None)  # no files served; smart_app brings its own
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     if test_config is not None:
         names = {v.name for v in VARIABLES} | {v.name + "_FILE" for v in VARIABLES}
