@@ -5,9 +5,13 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: setup test lint pytest demo lock clean
+.PHONY: setup system-packages test lint pytest demo lock clean
 
-setup: $(STAMP)
+setup: system-packages $(STAMP)
+
+# Debian packages the tests use for real: redis-server (the shared store's Redis tests).
+system-packages:
+	@command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

@@ -5,19 +5,20 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from sandbox.fhir_store import DEFAULT_SEED_DIR, FhirStore
+from sandbox.fhir_store import FhirStore
 from sandbox.smart_auth import PatientCard
+from service.demo import patients_dir
 
-#: Identifier system of the demo patients (``sandbox/build_patients.py``).
+#: Identifier system of the demo patients (built by ``sandbox/build_patients.py``).
 DEMO_ID_SYSTEM = "http://noms-cds.org/fhir/sid/demo-patient"
 
 
 def demo_patients_dir() -> Path:
     """Return the folder of demo patient transaction Bundles the EHR seeds its store with.
 
-    The one place that knows where they live, so that moving them changes one line.
+    They are the service's package data (``service/demo/patients/``), found through its loader.
     """
-    return DEFAULT_SEED_DIR
+    return patients_dir()
 
 
 def _name(patient: dict[str, Any]) -> str:
