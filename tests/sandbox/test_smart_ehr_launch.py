@@ -420,3 +420,16 @@ def test_many_launches_at_once_each_get_their_own_patient(smart_ehr, patients):
     wanted = patients * 2
     with ThreadPoolExecutor(max_workers=8) as pool:
         assert list(pool.map(one, wanted)) == wanted
+
+
+def test_a_refresh_token_outlives_its_access_token(smart_ehr, patients, epoch_clock):
+    first = launched_token(smart_ehr, patients[0])
+    epoch_clock.advance(first["expires_in"] + 1)
+    expired = requests.get(f"{smart_ehr.fhir_base}/Patient/{patients[0]}", headers=bearer(first))
+    assert expired.status_code == 401
+    flow = start_flow(smart_ehr, scope=FULL_SCOPE)
+    second = flow.session.refresh_token(
+        smart_ehr.auth_url + "/token", refresh_token=first["refresh_token"]
+    )
+    fresh = requests.get(f"{smart_ehr.fhir_base}/Patient/{patients[0]}", headers=bearer(second))
+    assert fresh.status_code == 200
