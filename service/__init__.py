@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from flask import Flask
 
+    import smart_app
     from service import api, cds
     from service.config import VARIABLES, load_settings
     from service.fhir.auth import backend_services_from_config
@@ -56,6 +57,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     pipeline.install(app, runtime)
     cds.install(app, runtime)
     app.register_blueprint(api.bp)
+    smart_app.install(app, runtime)
     if not settings.cds_issuers:
         logging.getLogger("noms_cds").warning(
             "no CDS client is trusted (NOMS_CDS_ISSUERS is empty): every CDS call will be a 401"
