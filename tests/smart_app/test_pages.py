@@ -8,7 +8,7 @@ import pytest
 
 from smart_app.views import EXTENSION
 from tests.smart_app.conftest import COOKIE, launched_session
-from tests.smart_app.mock_ehr import APP, ISS, ig_token_response
+from tests.smart_app.mock_ehr import APP, ig_token_response
 
 
 @pytest.fixture
