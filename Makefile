@@ -22,8 +22,15 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-pytest: setup
+pytest: setup system-packages
 	$(BIN)/pytest
+
+## system-packages: Debian packages the tests start for real (idempotent; apt-get only if missing)
+# PostgreSQL: tests/databases.py runs its own initdb/pg_ctl in a temporary folder.
+.PHONY: system-packages
+system-packages:
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql)
 
 ## demo: assess every built-in demo patient, then run the service against the sandbox EHR
 demo: setup
