@@ -47,7 +47,8 @@ def _free_port() -> int:
 class PostgresServer:
     """A throw-away PostgreSQL server on a Unix socket in its own temporary folder."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, fsync: bool = False) -> None:
+        """Args: fsync: make commits durable (off in tests, for speed; on in benchmarks)."""
         bin_dir = _pg_bin()
         if bin_dir is None:
             raise RuntimeError("PostgreSQL is not installed: run 'make system-packages'")
@@ -56,6 +57,7 @@ class PostgresServer:
         self.data = self.root / "data"
         self.port = _free_port()
         self.as_root = os.geteuid() == 0
+        self.fsync = fsync
         if self.as_root:
             shutil.chown(self.root, "postgres", "postgres")
 
@@ -88,7 +90,7 @@ class PostgresServer:
         )
         options = (
             f"-c listen_addresses='' -k {self.root} -p {self.port} "
-            "-c fsync=off -c max_connections=100"
+            f"-c fsync={'on' if self.fsync else 'off'} -c max_connections=100"
         )
         self._run(
             str(self.bin_dir / "pg_ctl"),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from pathlib import Path
 
 import pytest
 
@@ -128,3 +129,12 @@ def test_short_secrets_are_refused_on_both_sides():
         verify(BODY, sign(BODY, SECRET), "short")
     with pytest.raises(ValueError):
         sign(BODY, [])
+
+
+def test_the_example_in_the_docs_verifies():
+    # docs/alerts.md, "Signed webhooks": a receiver implementer checks their code against it.
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "alerts.md").read_text(encoding="utf-8")
+    body = b'{"id":"alert-T9-emergent-1f26f84e0db39518816d4718c7b96400","tier":"emergent"}'
+    header = sign(body, "example-secret-0123456789abcdef", timestamp=1780000000)
+    assert f"X-NOMS-Signature: {header}" in docs
+    assert body.decode() in docs
