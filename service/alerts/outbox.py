@@ -29,7 +29,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
 
-from sqlalchemy import Connection, Insert, and_, case, func, literal, or_, select, update
+from sqlalchemy import Connection, and_, case, func, literal, or_, select, update
 from sqlalchemy.dialects import postgresql, sqlite
 
 from service.alerts.keys import AlertFinding
@@ -279,9 +279,9 @@ class Outbox:
         return text
 
     def _insert_ignore(self, table: Any) -> Any:
+        """The dialect's ``INSERT`` (it has ``on_conflict_do_nothing``: both have the same)."""
         dialect = postgresql if self.database.dialect == "postgresql" else sqlite
-        statement: Insert = dialect.insert(table)
-        return statement
+        return dialect.insert(table)
 
     # -- claim and record --------------------------------------------------------------------
 
@@ -487,8 +487,6 @@ class Outbox:
             oldest = connection.execute(
                 select(func.min(d.c.created_at)).where(d.c.status != "delivered")
             ).scalar_one_or_none()
-        if isinstance(oldest, str):  # SQLite's MIN() bypasses the column type
-            oldest = datetime.fromisoformat(oldest).replace(tzinfo=UTC)
         return OutboxReport(counts, problems, oldest)
 
     @staticmethod
