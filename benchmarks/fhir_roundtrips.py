@@ -43,10 +43,11 @@ from typing import Any
 import requests
 
 from sandbox.fhir_store import RunningStore, StoreConfig, serve_store
+from service import demo
 from service.fhir.client import FhirClient
 
 ROOT = Path(__file__).resolve().parent.parent
-DEMO_DIR = ROOT / "sandbox" / "patients"
+DEMO_DIR = demo.patients_dir()
 AUSTIN_FILE = next((ROOT / "tests" / "data" / "synthea").glob("Austin_*.json"))
 DEMO_SYSTEM = "http://noms-cds.org/fhir/sid/demo-patient"
 SYNTHEA_SYSTEM = "https://github.com/synthetichealth/synthea"

@@ -1,4 +1,4 @@
-"""Build the synthetic demo patients in ``sandbox/patients/`` as FHIR R4 transaction Bundles.
+"""Build the synthetic demo patients in ``service/demo/patients/`` as FHIR R4 transaction Bundles.
 
 Each scenario is a compact description of one patient, written out the way an EHR would hold it
 under the FHIR contract (fhir-contract.md §1): the primary cancer and the spinal metastases as
@@ -26,7 +26,7 @@ CATEGORY = "http://terminology.hl7.org/CodeSystem/observation-category"
 CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
 VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
 MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
-PATIENTS_DIR = Path(__file__).resolve().parent / "patients"
+PATIENTS_DIR = Path(__file__).resolve().parent.parent / "service" / "demo" / "patients"
 _NAMESPACE = uuid.UUID("0b7e4f3a-5d8c-4c61-9e2b-6a1d2f9c8e40")
 
 # Vertebral body SNOMED CT codes of the levels used (clinical-spec §11.3).

@@ -71,3 +71,50 @@ class FhirInvalidResponse(FhirError):
 
 class AuthConfigurationError(ConfigurationError):
     """Authentication settings that cannot work (e.g. a key that is not RS384/ES384-capable)."""
+
+
+class RequestError(ServiceError):
+    """The request cannot be processed as sent; the caller must change it (HTTP 400 family)."""
+
+    code = "invalid-request"
+
+
+class InvalidJson(RequestError):
+    """The body is not JSON (or not UTF-8, or uses NaN/Infinity)."""
+
+    code = "invalid-json"
+
+
+class JsonTooDeep(RequestError):
+    """The JSON nests deeper than the configured limit (refused before parsing)."""
+
+    code = "json-too-deep"
+
+
+class UnsupportedMediaType(RequestError):
+    """The body is not declared as a media type the endpoint reads (HTTP 415)."""
+
+    code = "unsupported-media-type"
+
+
+class Unauthenticated(ServiceError):
+    """The caller did not prove who it is (HTTP 401, answered without detail).
+
+    Attributes:
+        reason: A short reason code for the log (never the token), e.g. ``"expired"``.
+    """
+
+    code = "unauthenticated"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DataUnavailable(ServiceError):
+    """The data a decision needs can be had neither from the request nor from a FHIR server.
+
+    CDS Hooks answers this with 412 Precondition Failed (docs/architecture.md, web layer).
+    """
+
+    code = "data-unavailable"

@@ -56,7 +56,7 @@ def build_parser() -> argparse.ArgumentParser:
         type=Path,
         default=DEFAULT_SEED_DIR,
         metavar="DIR",
-        help="load every *.json transaction Bundle in DIR at start (default: sandbox/patients)",
+        help="load every *.json transaction Bundle in DIR at start (default: the demo patients)",
     )
     parser.add_argument("--no-seed", action="store_true", help="start empty")
     parser.add_argument(

@@ -11,7 +11,9 @@ from pathlib import Path
 from typing import Any, Literal
 
 #: Where the lead's demo patients live; the store seeds from here unless told otherwise.
-DEFAULT_SEED_DIR = Path(__file__).resolve().parent.parent / "patients"
+# The demo patients (package data of service.demo); found by path, as the store imports nothing
+# of the service.
+DEFAULT_SEED_DIR = Path(__file__).resolve().parents[2] / "service" / "demo" / "patients"
 
 _BASE_PATH_RE = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _TYPE_RE = re.compile(r"^[A-Z][A-Za-z]+$")

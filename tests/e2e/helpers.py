@@ -5,16 +5,16 @@ from __future__ import annotations
 import json
 import time
 from datetime import UTC, datetime
-from pathlib import Path
 from typing import Any
 
 import requests
 
+from service import demo
 from service.fhir import codes
 from service.fhir.client import FhirClient
 from service.workflow import Report, assess_bundle
 
-DEMO = Path(__file__).resolve().parents[2] / "sandbox" / "patients"
+DEMO = demo.patients_dir()
 DEMO_STEMS = tuple(sorted(p.stem for p in DEMO.glob("*.json")))
 DEMO_PATIENT_SYSTEM = "http://noms-cds.org/fhir/sid/demo-patient"
 RESULT_SYSTEM = codes.RESULT_IDENTIFIER_SYSTEM

@@ -1,0 +1,230 @@
+"""Assembly: resolved candidates and Conditions into the clinical core's findings."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime
+from typing import Any
+
+from service.domain.escc import Grade
+from service.domain.findings import LesionFindings, PatientFindings, StabilityCall, input_key
+from service.domain.levels import Level
+from service.domain.metastases import (
+    TOKUHASHI_MAJOR_ORGANS,
+    VISCERAL_ORGANS,
+    Count,
+    Metastases,
+    OrganMetastases,
+    VisceralMetastases,
+)
+from service.domain.performance import PerformanceStatus
+from service.fhir import codes
+from service.fhir.extract.collector import Collector, enum_name
+from service.fhir.extract.conditions import Conditions
+from service.fhir.extract.elements import parse_when
+from service.fhir.extract.references import identity
+
+
+def _age(patient: dict[str, Any] | None, today: date, c: Collector) -> int | None:
+    """Age today, or at death for a patient recorded as deceased (which is reported)."""
+    patient = patient or {}
+    died = parse_when(patient.get("deceasedDateTime"))
+    if died or patient.get("deceasedBoolean") is True:
+        c.note("error", "the patient is recorded as deceased", identity(patient))
+        if died:
+            today = died.date()
+    born = parse_when(patient.get("birthDate"))
+    if born is None:
+        return None
+    years = today.year - born.year
+    return years - ((today.month, today.day) < (born.month, born.day))
+
+
+def assemble(
+    c: Collector, cond: Conditions, patient: dict[str, Any] | None, today: date
+) -> PatientFindings:
+    # Primary cancer(s): a classification per distinct primary; the newest diagnosis first.
+    primaries = sorted(
+        cond.primaries, key=lambda p: p[2] or datetime.min.replace(tzinfo=UTC), reverse=True
+    )
+    distinct = list(dict.fromkeys(p for p, _, _ in primaries))
+    if primaries:
+        c.sources["primary-cancer"] = tuple(ref for _, ref, _ in primaries)
+    if len({p.radiosensitivity for p in distinct}) > 1:
+        c.conflicting.add("primary-cancer")
+        c.note(
+            "warning",
+            "several primary cancers with different radiosensitivity are on "
+            f"record ({'; '.join(p.description for p in distinct)})",
+        )
+
+    metastases = _metastases(c, cond)
+    lesions = _lesions(c, cond)
+    ecog, kps = c.resolve("ecog"), c.resolve("kps")
+    return PatientFindings(
+        age=_age(patient, today, c),
+        sex=(patient or {}).get("gender"),
+        primaries=tuple(distinct),
+        myelopathy=c.resolve("myelopathy"),
+        cauda_equina=c.resolve("cauda-equina-syndrome"),
+        functional_radiculopathy=c.resolve("functional-radiculopathy"),
+        performance=PerformanceStatus(ecog=ecog, kps=kps),
+        frankel=c.resolve("frankel-grade", enum_name),
+        asia=c.resolve("asia", enum_name),
+        ambulatory=c.resolve("ambulatory-status", enum_name),
+        albumin_g_per_dl=c.resolve("albumin"),
+        metastases=metastases,
+        surgical_candidate=c.resolve("surgical-candidate"),
+        sois=c.resolve("sois"),
+        lesions=lesions,
+        conflicting=frozenset(c.conflicting),
+        preliminary=frozenset(c.preliminary),
+    )
+
+
+def _metastases(c: Collector, cond: Conditions) -> Metastases:
+    levels_on_record = set(cond.spinal_levels) | {
+        Level(key.split("/")[0])
+        for key in c.candidates
+        if "/" in key and key.split("/")[1] in codes.LESION_IMAGING_FINDINGS
+    }
+    derived_vertebral = len(levels_on_record) + len(cond.spinal_without_level)
+    vertebral = c.resolve("vertebral-metastases-count")
+    if vertebral is not None:
+        if vertebral < max(derived_vertebral, 1):
+            c.conflicting.add("vertebral-metastases-count")
+            c.note(
+                "warning",
+                f"vertebral-metastases-count {vertebral} is lower than the "
+                f"{derived_vertebral} vertebrae with metastases on record; the count is used",
+            )
+        vertebral_count = Count.exact(max(vertebral, 1))
+    else:
+        vertebral_count = Count.at_least(max(derived_vertebral, 1))
+        refs = [r for refs in cond.spinal_levels.values() for r in refs]
+        if refs:
+            c.sources["vertebral-metastases-count"] = tuple(dict.fromkeys(refs))
+
+    extraspinal = c.resolve("extraspinal-bone-metastases-count")
+    if extraspinal is not None:
+        derived = len(cond.extraspinal_bone_sites)
+        if extraspinal < derived:
+            c.conflicting.add("extraspinal-bone-metastases-count")
+            c.note(
+                "warning",
+                f"extraspinal-bone-metastases-count {extraspinal} is lower than "
+                f"the {derived} extraspinal bone metastases on record; the count is used",
+            )
+        extraspinal_count = Count.exact(extraspinal)
+    else:
+        extraspinal_count = Count.at_least(len(cond.extraspinal_bone_sites))
+        if cond.extraspinal_bone_sites:
+            c.sources["extraspinal-bone-metastases-count"] = tuple(
+                dict.fromkeys(ref for ref, _ in cond.extraspinal_bone_sites)
+            )
+    if cond.bone_unknown_site and extraspinal is None:
+        # A bone metastasis of unknown site is spinal or not; it only raises the total.
+        extraspinal_count = Count(extraspinal_count.low, None)
+
+    organ_answer = c.resolve("major-organ-metastases", enum_name)
+    visceral_answer = c.resolve("visceral-metastases", enum_name)
+    organ_refs = tuple(dict.fromkeys(r for refs in cond.organ_sites.values() for r in refs))
+    visceral_on_record = set(cond.organ_sites) & VISCERAL_ORGANS
+    if visceral_answer is VisceralMetastases.NONE and visceral_on_record:
+        c.conflicting.add("visceral-metastases")
+        c.note(
+            "warning",
+            "visceral-metastases says none, but visceral metastases are on record; "
+            "the clinician's answer is used",
+        )
+    if organ_answer is OrganMetastases.NONE and (set(cond.organ_sites) & TOKUHASHI_MAJOR_ORGANS):
+        c.conflicting.add("major-organ-metastases")
+        c.note(
+            "warning",
+            "major-organ-metastases says none, but metastases to a major organ "
+            "are on record; the clinician's answer is used",
+        )
+    if visceral_answer is None and organ_refs:
+        c.sources["visceral-metastases"] = organ_refs
+    if organ_answer is None and organ_refs:
+        c.sources["major-organ-metastases"] = organ_refs
+    return Metastases(
+        extraspinal_bone=extraspinal_count,
+        vertebral=vertebral_count,
+        organ_sites=frozenset(cond.organ_sites),
+        organ_answer=organ_answer,
+        visceral_answer=visceral_answer,
+    )
+
+
+def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
+    levels = set(cond.spinal_levels) | set(cond.cord_compression) | set(cond.out_of_scope)
+    level_keys: dict[Level, set[str]] = defaultdict(set)
+    for key in c.candidates:
+        if "/" in key:
+            level_name, name = key.split("/", 1)
+            level_keys[Level(level_name)].add(name)
+    for level, names in level_keys.items():
+        if names & set(codes.LESION_IMAGING_FINDINGS):
+            levels.add(level)
+    for level, names in level_keys.items():
+        if level not in levels:
+            c.note(
+                "warning",
+                f"{', '.join(sorted(names))} recorded for {level.value}, where no "
+                "metastasis is on record: not used",
+            )
+    lesions = []
+    for level in sorted(levels, key=lambda lv: lv.index):
+
+        def get(name: str, level: Level = level) -> Any:
+            return c.resolve(input_key(name, level), enum_name)
+
+        escc_grade: Grade | None = get("escc-grade")
+        cord = bool(cond.cord_compression.get(level))
+        if cord:
+            c.sources[input_key("cord-compression", level)] = tuple(cond.cord_compression[level])
+        level_refs = cond.spinal_levels.get(level) or cond.cord_compression.get(level) or []
+        if level_refs:
+            c.sources[input_key("level", level)] = tuple(level_refs)
+        scope = cond.out_of_scope.get(level)
+        prior = _prior_radiation(c, level)
+        surgeon: StabilityCall | None = get("stability-assessment")
+        lesions.append(
+            LesionFindings(
+                level=level,
+                pain=get("sins-pain"),
+                bone_lesion=get("sins-bone-lesion"),
+                alignment=get("sins-alignment"),
+                collapse=get("sins-collapse"),
+                posterolateral=get("sins-posterolateral"),
+                escc_grade=escc_grade,
+                cord_compression_reported=cord,
+                prior_radiation=prior,
+                surgeon_stability=surgeon,
+                out_of_scope=scope[0] if scope else None,
+            )
+        )
+        if scope:
+            c.sources[input_key("out-of-scope", level)] = (scope[1],)
+    return tuple(lesions)
+
+
+def _prior_radiation(c: Collector, level: Level) -> bool | None:
+    """Prior radiation at a level: any source saying yes wins (safer: SRS, not cEBRT)."""
+    key = input_key("prior-radiation", level)
+    found = c.candidates.get(key) or []
+    yes = [x for x in found if x.value is True]
+    if yes and len(yes) < len(found):
+        c.conflicting.add(key)
+        c.note(
+            "warning",
+            f"{key}: the chart both records and denies prior radiation; prior radiation is assumed",
+            yes[0].ref,
+        )
+    if yes:
+        c.sources[key] = tuple(dict.fromkeys(x.ref for x in yes))
+        if any(x.preliminary for x in yes):
+            c.preliminary.add(key)
+        return True
+    return c.resolve(key)

@@ -1,0 +1,76 @@
+"""Candidate values per input key, resolved by the contract's rule: newest wins, conflicts told."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from service.fhir.extract.issues import Issue
+
+
+@dataclass(slots=True)
+class Candidate:
+    value: Any
+    when: datetime | None
+    ref: str
+    preliminary: bool = False
+
+
+@dataclass
+class Collector:
+    """Candidate values per input key, and everything learnt on the way."""
+
+    candidates: dict[str, list[Candidate]] = field(default_factory=lambda: defaultdict(list))
+    issues: list[Issue] = field(default_factory=list)
+    sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    conflicting: set[str] = field(default_factory=set)
+    preliminary: set[str] = field(default_factory=set)
+
+    def add(
+        self, key: str, value: Any, when: datetime | None, ref: str, preliminary: bool = False
+    ) -> None:
+        self.candidates[key].append(Candidate(value, when, ref, preliminary))
+
+    def note(self, severity: str, message: str, resource: str | None = None) -> None:
+        self.issues.append(Issue(severity, message, resource))
+
+    def resolve(self, key: str, describe: Callable[[Any], str] = str) -> Any:
+        """The value for key: the newest; disagreement reported; no newest → unknown."""
+        found = self.candidates.get(key) or []
+        if not found:
+            return None
+        newest_when = max((c.when for c in found if c.when), default=None)
+        values = {c.value for c in found}
+        if len(values) > 1:
+            self.conflicting.add(key)
+            newest = [c for c in found if c.when == newest_when] if newest_when else found
+            if newest_when is None or len({c.value for c in newest}) > 1:
+                self.note(
+                    "warning",
+                    f"{key}: the chart holds conflicting values "
+                    f"({', '.join(sorted(describe(v) for v in values))}) and none is "
+                    "the newest; the value is left unknown",
+                )
+                return None
+            chosen = newest[0]
+            self.note(
+                "warning",
+                f"{key}: the chart holds conflicting values "
+                f"({', '.join(sorted(describe(v) for v in values))}); the newest "
+                f"({describe(chosen.value)}) is used",
+                chosen.ref,
+            )
+        else:
+            dated = [c for c in found if c.when == newest_when] if newest_when else found
+            chosen = dated[0]
+        self.sources[key] = (chosen.ref,)
+        if chosen.preliminary:
+            self.preliminary.add(key)
+        return chosen.value
+
+
+def enum_name(value: Any) -> str:
+    return getattr(value, "value", str(value))
