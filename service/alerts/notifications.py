@@ -26,13 +26,14 @@ subscription's query again".
 from __future__ import annotations
 
 import hmac
-import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from service.alerts.errors import NotificationError, NotificationUnauthorized
+from service.errors import InvalidJson, JsonTooDeep
+from service.jsonlimits import loads_bounded
 
 MAX_NOTIFICATION_BYTES = 1_000_000
 MAX_EVENTS = 1000
@@ -244,8 +245,10 @@ def receive_notification(
     if media_type and media_type not in ACCEPTED_MEDIA_TYPES:
         raise NotificationError("notifications must be FHIR JSON", status=415)
     try:
-        document = json.loads(body)
-    except (ValueError, RecursionError):
+        document = loads_bounded(body)  # nesting measured before parsing
+    except JsonTooDeep:
+        raise NotificationError("the notification nests too deeply") from None
+    except InvalidJson:
         raise NotificationError("the notification is not valid JSON") from None
     return parse_notification(document, path=path)
 

@@ -255,7 +255,7 @@ def test_a_urn_uuid_focus_is_resolved_through_the_included_resource():
         ({"resourceType": "Bundle", "type": "history", "entry": [{}]}, "no resource"),
         ({"resourceType": "Observation"}, "valid type and id"),
         ({"resourceType": "Observation", "id": "bad id!"}, "valid type and id"),
-        (b"[" * 100_000 + b"]" * 100_000, "not valid JSON"),
+        (b"[" * 100_000 + b"]" * 100_000, "nests too deeply"),
     ],
     ids=[
         "broken-json",
