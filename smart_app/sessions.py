@@ -14,6 +14,7 @@ patient in context and the user live here, so every worker and replica sees the 
 
 from __future__ import annotations
 
+import hashlib
 import json
 import secrets
 from dataclasses import asdict, dataclass, field, replace
@@ -26,6 +27,7 @@ PENDING_PREFIX: Final = "smart-pending:"
 USED_PREFIX: Final = "smart-used:"
 SESSION_PREFIX: Final = "session:"
 LOCK_PREFIX: Final = "session-lock:"
+SAVED_PREFIX: Final = "smart-saved:"
 PENDING_SECONDS: Final = 600  # the user may take a while on the EHR's sign-in page
 ID_BYTES: Final = 32  # 256 bits: state, ids and form tokens (SMART asks >= 122 bits for state)
 
@@ -154,6 +156,21 @@ class SessionStore:
 
     def end(self, session_id: str) -> None:
         self._store.delete(SESSION_PREFIX + session_id)
+
+    def claim_save(self, session_id: str, values: dict[str, str]) -> str | None:
+        """Claim the saving of this form (these values, in this session); None when done before.
+
+        A second press of "Save", or a reload that posts the form again, must not write the
+        results once more: they would cite the findings saved the first time and so differ.
+        Give the claim back (``release``) when the write did not go through.
+        """
+        digest = hashlib.sha256(json.dumps(sorted(values.items())).encode()).hexdigest()
+        key = f"{SAVED_PREFIX}{session_id}:{digest}"
+        return key if self._store.add(key, "1", self.lifetime) else None
+
+    def release(self, claim: str) -> None:
+        """Give back a save claim, so that the same form can be saved again."""
+        self._store.delete(claim)
 
     def lock(self, session_id: str, seconds: float = 30.0) -> bool:
         """Take the session's refresh lock (one refresh at a time across workers)."""

@@ -219,8 +219,24 @@ def save(session_id: str) -> Response:
     assessed = _assess(session, form)
     if form.problems or not session.fhir_user:
         return _render_assessment(session, assessed, form, status=422)
+    sessions = smart_runtime().sessions
+    claim = sessions.claim_save(session.id, form.values)
+    if claim is None:
+        return _page(
+            "smart/saved.html",
+            smart_session=session,
+            banner=patient_banner(assessed.patient) if session.need_patient_banner else None,
+            written=None,
+            entered=len(assessed.entered),
+        )
     client, _ = _client(session)
-    written = save_with_findings(client, assessed, session.fhir_user)
+    try:
+        written = save_with_findings(client, assessed, session.fhir_user)
+    except Exception:
+        sessions.release(claim)
+        raise
+    if written.count("failed"):
+        sessions.release(claim)  # a temporary failure: saving again may complete it
     log.info(
         "saved to the chart", extra={"event": "smart-save", "status": written.count("created")}
     )
