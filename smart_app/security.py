@@ -92,7 +92,11 @@ def check_form(request: Request, settings: Settings, session: SmartSession) -> N
     if fetch_site is not None and fetch_site != "same-origin":
         raise CsrfRefused("The form was sent from another site; nothing was done.")
     origin = request.headers.get("Origin")
-    if origin is not None and origin.lower() != public_origin(settings):
+    # Pages are served with Referrer-Policy: no-referrer, so browsers send "Origin: null" even
+    # on a same-origin form post; that is accepted only when Sec-Fetch-Site (which no page can
+    # forge) vouches for the same origin.
+    null_ok = origin == "null" and fetch_site == "same-origin"
+    if origin is not None and not null_ok and origin.lower() != public_origin(settings):
         raise CsrfRefused("The form was sent from another site; nothing was done.")
     token = request.form.get(CSRF_FIELD, "")
     if not session.csrf or not hmac.compare_digest(token.encode(), session.csrf.encode()):
