@@ -31,7 +31,7 @@ from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from joserfc.jwk import ECKey, RSAKey
 
 from service.config import SmartSettings
-from service.fhir.auth import ASSERTION_TYPE, client_assertion
+from service.fhir.auth import ASSERTION_TYPE, algorithm_for, client_assertion
 from smart_app.discovery import Endpoints
 from smart_app.errors import TokenError
 
@@ -58,6 +58,15 @@ class SmartOAuthClient:
         self.redirect_uri = redirect_uri
         self._key = key
         self._clock = clock
+
+    def public_jwks(self) -> dict[str, Any] | None:
+        """The public key of a confidential-asymmetric app as a JWKS (for EHRs that take a URL)."""
+        if self._key is None:
+            return None
+        public = self._key.as_dict(private=False)
+        public.setdefault("alg", algorithm_for(self._key))
+        public.setdefault("use", "sig")
+        return {"keys": [public]}
 
     def _session(self) -> OAuth2Session:
         method = AUTH_METHOD[self.settings.client_type]

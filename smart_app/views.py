@@ -8,6 +8,7 @@
 ``POST /smart/a/<id>/preview``     the assessment recomputed with what the form says (not saved)
 ``POST /smart/a/<id>/save``        write the entered findings and the results; say what happened
 ``GET  /smart/a/<id>/style.css``   the EHR's SMART style as CSS custom properties
+``GET  /smart/jwks.json``          the app's public key (confidential-asymmetric clients)
 =================================  ==============================================================
 
 Every FHIR call goes through ``FhirClient`` to the session's own FHIR base with the session's
@@ -27,12 +28,13 @@ from flask import (
     Response,
     current_app,
     g,
+    jsonify,
     redirect,
     render_template,
     request,
     url_for,
 )
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, NotFound
 
 from service.domain.levels import Level
 from service.errors import FhirAuthError, FhirError, FhirNotFound, ServiceError
@@ -114,6 +116,17 @@ def callback() -> Response:
         rt, args=request.args.to_dict(), browser=browser_id(request, rt.settings)
     )
     return redirect(url_for(".assessment", session_id=session.id), 303)
+
+
+@bp.get("/jwks.json")
+def jwks() -> Response:
+    """The app's public signing key (confidential-asymmetric only), for EHRs that fetch it."""
+    keys = smart_runtime().oauth.public_jwks()
+    if keys is None:
+        raise NotFound("This app signs nothing: it is not a confidential-asymmetric client.")
+    response = jsonify(keys)
+    response.headers["Cache-Control"] = "public, max-age=3600"
+    return response
 
 
 # -- the session's pages ----------------------------------------------------------------------

@@ -343,3 +343,23 @@ def test_a_token_response_that_is_not_a_json_object_is_refused(client, ehr):
     ehr.rsps.post(AUTH + "/token", body=json.dumps([1, 2]), content_type="application/json")
     launched = start_launch(client, ehr, launch="xyz123")
     assert callback(client, launched.params).status_code == 502
+
+
+@pytest.mark.parametrize("store", ["sqlite", "redis"])
+def test_a_launch_can_finish_on_another_worker(make_app, ehr, store, request):
+    # Two apps on one shared store behave like two gunicorn workers (or replicas): the launch
+    # starts on one and the callback and the page land on the other.
+    settings = {"PUBLIC_BASE_URL": APP, "SMART_ISSUERS": ISS}
+    if store == "redis":
+        settings["REDIS_URL"] = request.getfixturevalue("redis_url")
+    first, second = make_app(**settings), make_app(**settings)
+    ehr.discovery()
+    ehr.token_endpoint()
+    ehr.fhir()
+    browser = first.test_client()
+    launched = start_launch(browser, ehr, launch="xyz123")
+    other = second.test_client()
+    other.set_cookie(COOKIE, launched.cookie, domain="localhost")
+    answer = callback(other, launched.params)
+    assert answer.status_code == 303
+    assert browser.get(answer.headers["Location"]).status_code == 200

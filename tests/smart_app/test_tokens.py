@@ -299,3 +299,18 @@ def test_without_a_refresh_token_an_expired_session_asks_for_a_new_launch(app, c
     assert answer.status_code == 401
     assert ehr.refreshed == []
     assert ehr.fhir_tokens == []  # no FHIR call was made with the expired token
+
+
+def test_an_asymmetric_app_publishes_only_its_public_key(smart_app):
+    key_file = Path(__file__).resolve().parents[1] / "data" / "smart"
+    key_file = key_file / "example-jwks-ES384.private-PUBLISHED-TEST-KEY.json"
+    app = smart_app(SMART_CLIENT_TYPE="confidential-asymmetric", SMART_PRIVATE_KEY_FILE=key_file)
+    answer = app.test_client().get("/smart/jwks.json")
+    assert answer.status_code == 200
+    (key,) = answer.get_json()["keys"]
+    assert key["kty"] == "EC" and key["crv"] == "P-384" and key["alg"] == "ES384"
+    assert "d" not in key and key["kid"]
+
+
+def test_a_public_app_has_no_key_to_publish(client):
+    assert client.get("/smart/jwks.json").status_code == 404
