@@ -343,7 +343,7 @@ def _default_state_dir() -> str:
 
 SMART_CLIENT_TYPES: Final = ("public", "confidential-symmetric", "confidential-asymmetric")
 SMART_CALLBACK_PATH: Final = "/smart/callback"
-# What the app reads and writes for the launch patient (fhir-contract §1 and §2). Writes are
+# What the app reads and writes for the launch patient (docs/fhir-output.md). Writes are
 # conditional creates, looked up first on servers without them, hence search on the written types.
 SMART_DEFAULT_SCOPES: Final = {
     "v2": "openid fhirUser offline_access patient/Patient.rs patient/Condition.rs "

@@ -2,9 +2,9 @@
 
 The chart may lack what NOMS needs (SINS elements, the ESCC grade, myelopathy, performance
 status, the surgeon's judgements). What a clinician supplies is written as the same input
-Observations the service reads (fhir-contract §1, docs/fhir-output.md "Findings entered by a
-clinician"), with the clinician as ``performer``, so that the chart holds the finding itself
-and every later assessment, by any surface, reads it like any other:
+Observations the service reads (docs/smart-app.md, "What is saved"), with the clinician as
+``performer``, so that the chart holds the finding itself and every later assessment, by any
+surface, reads it like any other:
 
 - SINS bone lesion, alignment, collapse, posterolateral involvement; ESCC grade: profile
   ``noms-lesion-imaging-finding``, category imaging, code ``SO#sins-...`` / ``SO#escc-grade``,

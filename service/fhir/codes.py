@@ -117,7 +117,7 @@ PROFILE_PROVENANCE: Final = profile_url("noms-provenance")
 
 # Profiles of the findings a clinician enters in the SMART app (service/fhir/clinician.py): the
 # input profiles of profiles/input/fsh/SD_Findings.fsh, and mCODE's for performance status
-# (standards.md §4.4: mcode-ecog-performance-status, mcode-karnofsky-performance-status).
+# (mcode-ecog-performance-status, mcode-karnofsky-performance-status; docs/smart-app.md).
 PROFILE_LESION_IMAGING_FINDING: Final = profile_url("noms-lesion-imaging-finding")
 PROFILE_LESION_PAIN: Final = profile_url("noms-lesion-pain")
 PROFILE_NEUROLOGY_FINDING: Final = profile_url("noms-neurology-finding")
