@@ -9,6 +9,7 @@ from typing import Any
 
 from service import __version__
 from service.domain.assessment import Assessment, assess
+from service.domain.levels import Level
 from service.fhir import clinician, emit, extract
 from service.fhir.client import FhirClient, WriteReport
 
@@ -89,11 +90,14 @@ class ChartAssessment:
         report: The assessment of the chart plus the entered findings (nothing saved yet).
         patient: The Patient resource as the server sent it (for a patient banner).
         entered: The entered findings, as the Observations they would be saved as.
+        chart_levels: The levels the chart itself has a spinal metastasis at (entered findings
+            belong there: a finding at another level would make a lesion of its own).
     """
 
     report: Report
     patient: dict[str, Any]
     entered: tuple[emit.Emitted, ...] = ()
+    chart_levels: tuple[Level, ...] = ()
 
 
 def assess_with_findings(
@@ -115,7 +119,9 @@ def assess_with_findings(
     resources, issues = client.gather(patient_id)
     patient = next((r for r in resources if r.get("resourceType") == "Patient"), {})
     report = assess_resources([*resources, *(e.resource for e in entered)], patient_id, issues, now)
-    return ChartAssessment(report, patient, tuple(entered))
+    chart = assess_resources(resources, patient_id, issues, now) if entered else report
+    levels = tuple(la.level for la in chart.assessment.levels)
+    return ChartAssessment(report, patient, tuple(entered), levels)
 
 
 def save_with_findings(client: FhirClient, assessed: ChartAssessment, user: str) -> WriteReport:

@@ -7,6 +7,7 @@ completion form, and saving to the chart; built on ``service.workflow`` and the 
 
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
@@ -42,3 +43,7 @@ def install(app: Flask, runtime: Runtime) -> None:
         settings, runtime.store, sessions, oauth, clock=runtime.clock
     )
     app.register_blueprint(bp)
+    if not smart.issuers:
+        logging.getLogger("noms_cds").warning(
+            "no EHR may launch the SMART app (NOMS_SMART_ISSUERS is empty): every launch is refused"
+        )

@@ -151,8 +151,14 @@ class SessionStore:
         self._store.set(SESSION_PREFIX + session.id, session.to_json(), self.lifetime)
 
     def load(self, session_id: str) -> SmartSession | None:
+        """The session, or None when there is none (or it was stored by an older release)."""
         text = self._store.get(SESSION_PREFIX + session_id)
-        return None if text is None else SmartSession.from_json(text)
+        if text is None:
+            return None
+        try:
+            return SmartSession.from_json(text)
+        except (TypeError, ValueError):
+            return None
 
     def end(self, session_id: str) -> None:
         self._store.delete(SESSION_PREFIX + session_id)

@@ -50,6 +50,7 @@ from smart_app import launch as launch_flow
 from smart_app.access import SessionAuth
 from smart_app.errors import LaunchRequestError, SessionExpired, SmartError
 from smart_app.form import FormInput, question_groups, read_form
+from smart_app.identity import User
 from smart_app.launch import SmartRuntime
 from smart_app.security import (
     CSRF_FIELD,
@@ -151,7 +152,7 @@ def _client(session: SmartSession) -> tuple[FhirClient, SessionAuth]:
     return FhirClient(session.fhir_base, auth), auth
 
 
-def _assess(session: SmartSession, form: FormInput) -> ChartAssessment:
+def _assess(session: SmartSession, form: FormInput) -> tuple[FhirClient, ChartAssessment]:
     client, _ = _client(session)
     entered = clinician_observations(
         form.findings,
@@ -160,7 +161,22 @@ def _assess(session: SmartSession, form: FormInput) -> ChartAssessment:
         now=_now(),
         entry=session.id,
     )
-    return assess_with_findings(client, session.patient, entered)
+    return client, assess_with_findings(client, session.patient, entered)
+
+
+def _author(session: SmartSession) -> str | None:
+    """The user who may be written as the author of findings (a Person cannot perform)."""
+    user = session.fhir_user
+    return user if user and User(user).can_author else None
+
+
+def _outside_the_assessment(form: FormInput, assessed: ChartAssessment) -> FormInput:
+    """The form, with a problem for every level it names that the assessment does not have."""
+    strays = [e.level.value for e in form.findings.levels if e.level not in assessed.chart_levels]
+    if not strays:
+        return form
+    problem = f"{', '.join(strays)}: not a level of this assessment; nothing was used or saved"
+    return FormInput(ClinicianFindings(), form.values, (*form.problems, problem))
 
 
 def _now() -> datetime:
@@ -187,7 +203,7 @@ def _render_assessment(
         form=form,
         csrf_field=CSRF_FIELD,
         previewing=not form.findings.empty,
-        can_save=bool(session.fhir_user),
+        can_save=_author(session) is not None,
     )
     rt = smart_runtime()
     timing = [f"render;dur={(time.perf_counter() - started) * 1000:.1f}"]
@@ -210,7 +226,8 @@ def assessment(session_id: str) -> Response:
     """The assessment of the patient in context, with the completion form."""
     session = _session(session_id)
     form = FormInput(ClinicianFindings())
-    return _render_assessment(session, _assess(session, form), form)
+    _, assessed = _assess(session, form)
+    return _render_assessment(session, assessed, form)
 
 
 @bp.post("/a/<session_id>/preview")
@@ -219,8 +236,12 @@ def preview(session_id: str) -> Response:
     session = _session(session_id)
     check_form(request, smart_runtime().settings, session)
     form = read_form(request.form, Level)
+    _, assessed = _assess(session, form)
+    checked = _outside_the_assessment(form, assessed)
+    if checked is not form:
+        form, (_, assessed) = checked, _assess(session, checked)
     status = 422 if form.problems else 200
-    return _render_assessment(session, _assess(session, form), form, status=status)
+    return _render_assessment(session, assessed, form, status=status)
 
 
 @bp.post("/a/<session_id>/save")
@@ -229,9 +250,13 @@ def save(session_id: str) -> Response:
     session = _session(session_id)
     check_form(request, smart_runtime().settings, session)
     form = read_form(request.form, Level)
-    assessed = _assess(session, form)
-    if form.problems or not session.fhir_user:
-        return _render_assessment(session, assessed, form, status=422)
+    client, assessed = _assess(session, form)
+    checked = _outside_the_assessment(form, assessed)
+    author = _author(session)
+    if checked.problems or author is None:
+        if checked is not form:
+            client, assessed = _assess(session, checked)
+        return _render_assessment(session, assessed, checked, status=422)
     sessions = smart_runtime().sessions
     claim = sessions.claim_save(session.id, form.values)
     if claim is None:
@@ -242,9 +267,8 @@ def save(session_id: str) -> Response:
             written=None,
             entered=len(assessed.entered),
         )
-    client, _ = _client(session)
     try:
-        written = save_with_findings(client, assessed, session.fhir_user)
+        written = save_with_findings(client, assessed, author)
     except Exception:
         sessions.release(claim)
         raise

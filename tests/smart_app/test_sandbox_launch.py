@@ -195,3 +195,15 @@ def test_sessions_live_in_the_shared_store(client, ehr):
     session = app.extensions[EXTENSION].sessions.load(page.split("/")[3])
     assert session.fhir_base == ehr.fhir_base
     assert session.patient == patient_id(ehr, "07-r7-nsclc-high-grade-stable-fit")
+
+
+def test_a_form_naming_a_level_the_assessment_lacks_saves_nothing(client, ehr):
+    stem = "07-r7-nsclc-high-grade-stable-fit"
+    page = launch(client, ehr, stem)
+    html = client.get(page).get_data(as_text=True)
+    counts = ehr.store.data.counts()
+    form = {"csrf_token": csrf_of(html), "C2:escc-grade": "escc-3"}  # T9 is the level here
+    answer = client.post(page + "save", data=form)
+    assert answer.status_code == 422
+    assert "C2: not a level of this assessment" in answer.get_data(as_text=True)
+    assert ehr.store.data.counts() == counts
