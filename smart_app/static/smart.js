@@ -13,13 +13,12 @@
     if (status) status.textContent = text;
   }
 
-  function preview(changed) {
-    var mine = ++counter;
+  function preview(changed, mine) {
     announce("Recomputing…");
     fetch(form.action, { method: "POST", body: new FormData(form), credentials: "same-origin" })
       .then(function (response) { return response.text(); })
       .then(function (html) {
-        if (mine !== counter) return; // a newer change is on its way
+        if (mine !== counter) return; // a field changed since: its own preview follows
         var next = new DOMParser().parseFromString(html, "text/html").querySelector("main");
         var main = document.querySelector("main");
         if (!next || !main) { form.submit(); return; }
@@ -27,7 +26,6 @@
         var again = changed && document.getElementById(changed);
         if (again) again.focus();
         form = document.querySelector("form.complete");
-        status = document.getElementById("preview-status");
         if (form) listen(form);
         announce("Result updated with what you entered. Not saved yet.");
       })
@@ -37,8 +35,9 @@
   function listen(target) {
     target.addEventListener("change", function (event) {
       var id = event.target && event.target.id;
+      var mine = ++counter;
       clearTimeout(pending);
-      pending = setTimeout(function () { preview(id); }, 250);
+      pending = setTimeout(function () { preview(id, mine); }, 250);
     });
   }
 

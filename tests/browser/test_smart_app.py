@@ -61,7 +61,7 @@ def test_missing_findings_are_completed_through_the_form_and_saved(page, demo):
     frame.locator("select[name='myelopathy']").select_option("no")
     frame.locator("select[name='ecog']").select_option("1")
     frame.get_by_role("button", name="Show the result").click()
-    frame.get_by_text("Not saved yet").wait_for()
+    frame.locator("main").get_by_text("Not saved yet").wait_for()
     assert frame.locator(f"select[name='{level}:escc-grade']").input_value() == "escc-3"
     screenshot(page, "completed-19-preview")
     frame.get_by_role("button", name="Save to chart").click()
@@ -112,7 +112,7 @@ def test_the_form_works_from_the_keyboard(page, demo):
     assert chosen
     frame.get_by_role("button", name="Show the result").focus()
     page.keyboard.press("Enter")
-    frame.get_by_text("Not saved yet").wait_for()
+    frame.locator("main").get_by_text("Not saved yet").wait_for()
     assert frame.locator("select").first.input_value() == chosen
 
 
@@ -129,3 +129,16 @@ def test_the_assessment_page_has_no_serious_accessibility_violation(browser_fact
     page = context.new_page()
     launch_from_ehr(page, demo, "18-two-levels-nsclc")
     assert axe_violations(app_frame(page, demo)) == []
+
+
+def test_a_changed_field_shows_the_recomputed_assessment_without_a_reload(page, demo):
+    frame = launch_from_ehr(page, demo, "19-chart-lacks-spine-findings")
+    app = app_frame(page, demo)
+    app.evaluate("() => { window.sameDocument = true; }")  # gone if the page reloads
+    select = frame.locator("select[name$=':escc-grade']").first
+    select.select_option("escc-3")
+    frame.locator("main").get_by_text("Not saved yet").wait_for()
+    assert app.evaluate("() => window.sameDocument === true")
+    assert frame.locator("select[name$=':escc-grade']").first.input_value() == "escc-3"
+    status = frame.locator("#preview-status")
+    assert "Not saved yet" in status.inner_text()
