@@ -8,6 +8,7 @@ from .admin import register_admin_api
 from .api import register_fhir_api
 from .config import StoreConfig
 from .engine import FhirStore
+from .seeding import seed_store
 
 EXTENSION_KEY = "fhir_store"
 
@@ -21,7 +22,7 @@ def create_app(config: StoreConfig | None = None) -> Flask:
     """
     config = config or StoreConfig()
     fhir = FhirStore(config)
-    fhir.seed(config.seed_dir)
+    seed_store(fhir, config.seed_dir)
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = fhir
