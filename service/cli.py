@@ -13,8 +13,9 @@ from service import __version__, demo, seed, summary
 from service.domain.errors import InvalidInput as InvalidClinicalInput
 from service.errors import ConfigurationError, FhirAuthError, FhirError
 from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
-from service.fhir.client import FhirClient, summarize
+from service.fhir.client import FhirClient
 from service.fhir.extract import InvalidInput
+from service.fhir.writeback import summarize
 from service.workflow import Report, assess_bundle, assess_patient
 
 DEMO_PATIENTS = demo.patients_dir()

@@ -10,7 +10,8 @@ from typing import Any
 from service import __version__
 from service.domain.assessment import Assessment, assess
 from service.fhir import emit, extract
-from service.fhir.client import FhirClient, WriteReport
+from service.fhir.client import FhirClient
+from service.fhir.writeback import WriteReport, write_results
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +79,4 @@ def assess_patient(
     if not write:
         return LiveReport(report, None)
     prov = emit.provenance(report.results, report.extraction, report.assessed_at, __version__, user)
-    return LiveReport(report, client.write(report.results, prov))
+    return LiveReport(report, write_results(client, report.results, prov))

@@ -17,6 +17,7 @@ from service import cli
 from service.errors import FhirTemporaryError
 from service.fhir.client import FhirClient
 from service.fhir.emit import provenance
+from service.fhir.writeback import write_results
 from service.workflow import assess_patient
 from tests.e2e.helpers import (
     HTTP_TIMEOUT,
@@ -141,7 +142,7 @@ def test_a_write_that_times_out_is_retried_without_a_duplicate(
     admin.clear_log()
     # The first write request hangs past the client's timeout, then the store carries it out.
     admin.fault(kind="hang", hang_seconds=HANG_SECONDS, method="POST", **hung)
-    written = client.write(report.results, prov)
+    written = write_results(client, report.results, prov)
     assert written.mode == mode and written.complete
     assert len(sleeps.waits) == 1
     assert per_type(before, admin.counts()) == expected_types(report)
