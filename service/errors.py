@@ -21,6 +21,38 @@ class ConfigurationError(ServiceError):
     code = "configuration"
 
 
+class InputError(ServiceError):
+    """Input from a user or a caller that cannot be used as given: fix it, do not retry."""
+
+    code = "invalid-input"
+
+
+class InvalidJson(InputError):
+    """Bytes that are not the JSON expected: not UTF-8, not JSON, or beyond a limit.
+
+    Attributes:
+        limit: The limit exceeded (bytes or levels), for the subclasses that have one.
+    """
+
+    code = "invalid-json"
+
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class JsonTooLarge(InvalidJson):
+    """More bytes than allowed (counted before they are all in memory)."""
+
+    code = "too-large"
+
+
+class JsonTooDeep(InvalidJson):
+    """Arrays and objects nested deeper than allowed."""
+
+    code = "too-deep"
+
+
 class FhirError(ServiceError):
     """A FHIR server answered with an error, or could not be reached.
 

@@ -63,7 +63,15 @@ def test_assess_reads_standard_input_and_reports_warnings_on_stderr():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "is not valid JSON (line 1, column 1)"),
+        ("not json", "is not valid JSON (line 1, column 1: Expecting value)"),
+        ("[" * 100_000 + "]" * 100_000, "nests arrays and objects deeper than the 100 levels"),
+        ('{"a":' * 500 + "1" + "}" * 500, "nests arrays and objects deeper than the 100 levels"),
+        ('{"resourceType": "Bundle", "total": NaN}', "holds NaN, which JSON does not allow"),
+        ('{"resourceType": "\xff"}', "is not UTF-8 text"),
+        (
+            '{"resourceType": "Bundle", "type": "collection", "entry": ["a"]}',
+            "entry 0 does not hold a FHIR resource",
+        ),
         ('{"resourceType": "Patient", "id": "x"}', "the input is not a FHIR Bundle"),
         (
             '{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"a": 1}}]}',
@@ -87,15 +95,50 @@ def test_assess_reads_standard_input_and_reports_warnings_on_stderr():
             "names no patient",
         ),
     ],
-    ids=["not-json", "not-bundle", "unknown-shape", "several-patients", "empty"],
+    ids=[
+        "not-json",
+        "100000-deep-array",
+        "500-deep-object",
+        "nan",
+        "not-utf8",
+        "entry-not-an-object",
+        "not-bundle",
+        "unknown-shape",
+        "several-patients",
+        "empty",
+    ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_2(tmp_path: Path, content, message):
     path = tmp_path / "input.json"
-    path.write_text(content)
+    path.write_bytes(content.encode("latin-1" if "not UTF-8" in message else "utf-8"))
     code, out, err = run("assess", "--bundle", str(path))
     assert code == 2 and out == ""
     assert err.startswith("noms-cds: error: ") and message in err
-    assert "Traceback" not in err and err.count("\n") == 1
+    assert "Traceback" not in err and "Error" not in err and err.count("\n") == 1
+
+
+def test_a_100000_deep_standard_input_is_one_line_and_exit_2():
+    code, out, err = run("assess", "--bundle", "-", stdin="[" * 100_000 + "]" * 100_000)
+    assert (code, out) == (2, "")
+    assert err == (
+        "noms-cds: error: standard input nests arrays and objects deeper than the 100 levels "
+        "allowed\n"
+    )
+
+
+def test_a_100000_deep_file_through_the_console_script(tmp_path: Path):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    result = subprocess.run(
+        [sys.executable, "-m", "service.cli", "assess", "--bundle", str(deep)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 2
+    assert result.stderr == (
+        f"noms-cds: error: {deep} nests arrays and objects deeper than the 100 levels allowed\n"
+    )
 
 
 def test_missing_file():
