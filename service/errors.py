@@ -89,6 +89,33 @@ class FhirTemporaryError(FhirError):
     code = "fhir-temporary"
 
 
+class FhirTimeout(FhirTemporaryError):
+    """No complete answer by a deadline (of one request, or of a whole gathering)."""
+
+    code = "fhir-timeout"
+
+
+class FhirRetryLater(FhirTemporaryError):
+    """The server asks to wait (``Retry-After``) longer than the client may wait.
+
+    Attributes:
+        retry_after: The seconds the server asked for.
+    """
+
+    code = "fhir-retry-later"
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        outcome: dict[str, Any] | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status, outcome)
+        self.retry_after = retry_after
+
+
 class FhirRequestError(FhirError):
     """Any other 4xx: the server refused the request as made (e.g. an unsupported search)."""
 
@@ -96,9 +123,18 @@ class FhirRequestError(FhirError):
 
 
 class FhirInvalidResponse(FhirError):
-    """The server answered 2xx with something that is not the FHIR JSON expected."""
+    """The server answered with something that cannot be used: not the FHIR JSON expected
+    (wrong type, an error OperationOutcome in a 2xx, malformed Bundle), beyond a limit (size,
+    nesting), wrongly encoded, or a redirect that is not followed. Retrying will not help."""
 
     code = "fhir-invalid-response"
+
+
+class FhirOutsideBase(FhirInvalidResponse):
+    """A redirect, a ``next`` link or a ``Location`` that leaves the configured FHIR base (scheme,
+    host, port and path prefix): not followed, so credentials never reach another origin."""
+
+    code = "fhir-outside-base"
 
 
 class AuthConfigurationError(ConfigurationError):

@@ -70,7 +70,7 @@ def test_assess_reads_standard_input_and_reports_warnings_on_stderr():
         ('{"resourceType": "\xff"}', "is not UTF-8 text"),
         (
             '{"resourceType": "Bundle", "type": "collection", "entry": ["a"]}',
-            "entry 0 does not hold a FHIR resource",
+            "Bundle entry 0 is not an object",
         ),
         ('{"resourceType": "Patient", "id": "x"}', "the input is not a FHIR Bundle"),
         (

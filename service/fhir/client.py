@@ -1,13 +1,20 @@
 """The FHIR client: what a server offers, and one patient's data in as few round trips as it
-allows.
+allows, checked before it is used.
 
-- Capabilities: the CapabilityStatement, read once per client.
-- Searches follow ``Bundle.link[next]`` up to a cap, and say so when they stop early.
+- Capabilities: the CapabilityStatement, read once per client (or shared, see
+  ``service.fhir.clients``). One that cannot be read, or that lists no resources, says nothing:
+  the capabilities are then unknown, and writers look before they create.
+- Searches follow ``Bundle.link[next]`` up to a cap, and say so when they stop early; a next
+  link outside the FHIR base is not followed (``FhirOutsideBase``).
 - Gathering: one ``batch`` Bundle of searches where the CapabilityStatement offers batch, else the
   same searches in parallel; never one request per resource. Observation searches always carry a
-  ``code`` (Epic refuses patient-only Observation searches, standards.md §6.3).
+  ``code`` (Epic refuses patient-only Observation searches, standards.md §6.3). The whole
+  gathering ends by ``Limits.gather_deadline``.
+- What comes back is checked: a read answers with the type (and id) asked for; an error
+  OperationOutcome in a 2xx is an error; a search entry of another type, or whose subject is
+  missing or names another patient (or another server), is not used and is reported.
 
-Transport (retries, limits, errors) is ``service.fhir.http``; writing results back is
+Transport (limits, retries, errors) is ``service.fhir.http``; writing back is
 ``service.fhir.writeback``.
 """
 
@@ -15,152 +22,89 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlencode
 
 import requests
 
 from service.errors import (
+    ConfigurationError,
     FhirInvalidResponse,
     FhirNotFound,
+    FhirOutsideBase,
     FhirRequestError,
 )
-from service.fhir import codes
-from service.fhir.auth import Auth
-from service.fhir.extract import Issue
-from service.fhir.http import DEFAULT_TIMEOUT, HttpTransport, error_for_status, outcome_text
+from service.fhir import contract
+from service.fhir.auth import Auth, NoAuth
+from service.fhir.capabilities import Capabilities
+from service.fhir.extract import InvalidInput, Issue, bundle_entries, bundle_link
+from service.fhir.extract.bundle import outcome_issues
+from service.fhir.extract.references import reference_key, subject_reference
+from service.fhir.http import Answer, HttpTransport, error_for_status
+from service.fhir.limits import Limits
+from service.fhir.origins import origin_of
+from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
 
 log = logging.getLogger("noms_cds.fhir")
 
-DEFAULT_PAGE_SIZE = 200  # Oracle Health caps Observation _count at 200
-DEFAULT_MAX_PAGES = 25
 
-# What is searched for one patient (fhir-contract §1). Observations by code, never bare.
-OBSERVATION_CODES = tuple(
-    f"{codes.SPINE_ONCOLOGY}|{code}"
-    for code in (
-        "sins-bone-lesion",
-        "sins-alignment",
-        "sins-collapse",
-        "sins-posterolateral",
-        "escc-grade",
-        "sins-pain",
-        "prior-radiation",
-        "myelopathy",
-        "cauda-equina-syndrome",
-        "functional-radiculopathy",
-        "frankel-grade",
-        "ambulatory-status",
-        "extraspinal-bone-metastases-count",
-        "vertebral-metastases-count",
-        "major-organ-metastases",
-        "visceral-metastases",
-        "surgical-candidate",
-        "stability-assessment",
-        "sois",
-    )
-) + tuple(
-    f"{codes.LOINC}|{code}"
-    for code in (
-        codes.LOINC_ECOG,
-        codes.LOINC_KARNOFSKY,
-        codes.LOINC_ASIA,
-        *sorted(codes.LOINC_ALBUMIN),
-    )
-)
-RADIOTHERAPY_CODES = tuple(f"{codes.SNOMED}|{c}" for c in sorted(codes.RADIOTHERAPY_PROCEDURES))
-
-
-def patient_searches(
-    patient_id: str, page_size: int = DEFAULT_PAGE_SIZE
-) -> list[tuple[str, dict[str, str]]]:
+def patient_searches(patient_id: str, page_size: int) -> list[tuple[str, dict[str, str]]]:
     """The searches that gather one patient's data, as (resource type, parameters)."""
     common = {"patient": patient_id, "_count": str(page_size)}
     return [
         ("Condition", dict(common)),
-        ("Observation", {**common, "code": ",".join(OBSERVATION_CODES)}),
-        ("Procedure", {**common, "code": ",".join(RADIOTHERAPY_CODES)}),
+        ("Observation", {**common, "code": ",".join(contract.OBSERVATION_CODES)}),
+        ("Procedure", {**common, "code": ",".join(contract.RADIOTHERAPY_CODES)}),
         ("ImagingStudy", dict(common)),
     ]
 
 
-@dataclass(frozen=True)
-class Capabilities:
-    """What a server says it supports (CapabilityStatement), as far as we use it."""
-
-    batch: bool = False
-    transaction: bool = False
-    creatable: frozenset[str] = frozenset()
-    conditional_create: frozenset[str] = frozenset()
-    known: bool = False  # False when the statement could not be read: try and see
-
-    @classmethod
-    def from_statement(cls, statement: dict[str, Any]) -> Capabilities:
-        """Read a CapabilityStatement."""
-        batch = transaction = False
-        creatable: set[str] = set()
-        conditional: set[str] = set()
-        for rest in statement.get("rest") or []:
-            if rest.get("mode") not in (None, "server"):
-                continue
-            system = {i.get("code") for i in rest.get("interaction") or []}
-            batch |= "batch" in system
-            transaction |= "transaction" in system
-            for resource in rest.get("resource") or []:
-                interactions = {i.get("code") for i in resource.get("interaction") or []}
-                if "create" in interactions:
-                    creatable.add(resource.get("type"))
-                    if resource.get("conditionalCreate"):
-                        conditional.add(resource.get("type"))
-        return cls(batch, transaction, frozenset(creatable), frozenset(conditional), True)
-
-    def may_create(self, resource_type: str) -> bool:
-        """False only when the server says it cannot create this type."""
-        return not self.known or resource_type in self.creatable
-
-
 class FhirClient:
-    """A client for one FHIR R4 server."""
+    """A client for one FHIR R4 server, with one set of credentials.
+
+    Cheap to make: give it a shared ``transport`` (one connection pool per server) and shared
+    ``capabilities`` to make one per user or per request (``service.fhir.clients``).
+
+    Raises:
+        ConfigurationError: the base URL is not usable, or credentials would travel over plain
+            HTTP to another machine.
+    """
 
     def __init__(
         self,
         base_url: str,
         auth: Auth | None = None,
         *,
-        timeout: tuple[float, float] = DEFAULT_TIMEOUT,
-        retries: int = 3,
-        backoff: float = 0.5,
-        max_wait: float = 30.0,
-        max_pages: int = DEFAULT_MAX_PAGES,
-        page_size: int = DEFAULT_PAGE_SIZE,
-        max_workers: int = 6,
+        limits: Limits | None = None,
+        transport: HttpTransport | None = None,
+        capabilities: Capabilities | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
     ) -> None:
-        self.http = HttpTransport(
-            base_url,
-            auth,
-            timeout=timeout,
-            retries=retries,
-            backoff=backoff,
-            max_wait=max_wait,
-            session=session,
-            sleep=sleep,
-            clock=clock,
-        )
+        try:
+            self.http = transport or HttpTransport(
+                base_url, limits, session=session, sleep=sleep, clock=clock
+            )
+        except ValueError as exc:
+            raise ConfigurationError(str(exc)) from None
+        if transport is not None and transport.base.url != base_url.strip().rstrip("/"):
+            raise ConfigurationError("the transport serves another FHIR base")
+        self.auth = auth or NoAuth()
+        base = self.http.base
+        if not isinstance(self.auth, NoAuth) and base.scheme == "http" and not base.is_loopback:
+            raise ConfigurationError(
+                f"refusing to send credentials over plain HTTP to {origin_of(base.url)}: use https"
+            )
         self.base_url = self.http.base_url
-        self.max_pages = max_pages
-        self.page_size = page_size
-        self.max_workers = max_workers
-        self._capabilities: Capabilities | None = None
+        self.limits = self.http.limits
+        self._capabilities = capabilities
 
     @property
     def requests_sent(self) -> int:
-        """HTTP requests sent so far by this client (retries included)."""
+        """HTTP requests sent so far through this client's transport (retries included)."""
         return self.http.requests_sent
 
     def request(
@@ -168,24 +112,58 @@ class FhirClient:
         method: str,
         path_or_url: str,
         *,
-        params: dict[str, str] | None = None,
+        params: Mapping[str, str] | None = None,
         json_body: Any = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
         retries: int | None = None,
-    ) -> requests.Response:
-        """Send one request with retries; return a 2xx response or raise a FhirError."""
-        return self.http.request(
+        what: str | None = None,
+        deadline: float | None = None,
+    ) -> Answer:
+        """Send one request with this client's credentials (see ``HttpTransport.send``)."""
+        return self.http.send(
             method,
             path_or_url,
+            auth=self.auth,
             params=params,
             json_body=json_body,
             headers=headers,
             retries=retries,
+            what=what,
+            deadline=deadline,
         )
 
-    def json(self, response: requests.Response, what: str) -> dict[str, Any]:
-        """The FHIR resource a 2xx answer holds."""
-        return self.http.json(response, what)
+    def clean(self, text: object) -> str:
+        """Server text as it may be shown (bounded, no controls, credentials redacted)."""
+        return self.http.clean(text, self.auth)
+
+    def resource(self, answer: Answer, what: str, expected: str | None = None) -> dict[str, Any]:
+        """The FHIR resource a 2xx answer holds, checked.
+
+        Raises:
+            FhirInvalidResponse: no resource, an error OperationOutcome, or another type than
+                ``expected``.
+        """
+        body = answer.body
+        if not isinstance(body, dict) or not isinstance(body.get("resourceType"), str):
+            raise FhirInvalidResponse(
+                f"{what}: the server's answer is not a FHIR resource", answer.status
+            )
+        if is_outcome(body) and expected != "OperationOutcome":
+            if outcome_has_error(body):
+                detail = outcome_text(body, limit=self.limits.max_text) or "no detail"
+                raise FhirInvalidResponse(
+                    f"{what}: the server answered HTTP {answer.status} with an error "
+                    f"({self.clean(detail)})",
+                    answer.status,
+                    body,
+                )
+        if expected is not None and body["resourceType"] != expected:
+            got = self.clean(body["resourceType"])[:40]
+            raise FhirInvalidResponse(
+                f"{what}: the server answered with a {got}, not the {expected} asked for",
+                answer.status,
+            )
+        return body
 
     # -- reading --------------------------------------------------------------------------------
 
@@ -193,56 +171,76 @@ class FhirClient:
         """The server's CapabilityStatement (read once); unknown when it cannot be read."""
         if self._capabilities is None:
             try:
-                statement = self.json(self.request("GET", "metadata"), "metadata")
+                answer = self.request("GET", "metadata", what="metadata")
+                statement = self.resource(answer, "GET metadata", "CapabilityStatement")
                 self._capabilities = Capabilities.from_statement(statement)
-            except (FhirRequestError, FhirNotFound, FhirInvalidResponse):
-                log.warning("CapabilityStatement unreadable: assuming no batch or transaction")
+            except (FhirRequestError, FhirNotFound, FhirInvalidResponse) as exc:
+                log.warning("CapabilityStatement unreadable (%s): capabilities unknown", exc.code)
                 self._capabilities = Capabilities()
         return self._capabilities
 
-    def read(self, resource_type: str, resource_id: str) -> dict[str, Any]:
-        """Read one resource."""
-        return self.json(self.request("GET", f"{resource_type}/{resource_id}"), resource_type)
+    def read(
+        self, resource_type: str, resource_id: str, *, deadline: float | None = None
+    ) -> dict[str, Any]:
+        """Read one resource; it must be of the type and have the id asked for."""
+        what = f"GET {resource_type}"
+        answer = self.request(
+            "GET", f"{resource_type}/{resource_id}", what=resource_type, deadline=deadline
+        )
+        resource = self.resource(answer, what, resource_type)
+        if resource.get("id") != resource_id:
+            raise FhirInvalidResponse(
+                f"{what}: the server answered with another {resource_type} than the one asked for",
+                answer.status,
+            )
+        return resource
 
     def search(
-        self, resource_type: str, params: dict[str, str]
+        self,
+        resource_type: str,
+        params: Mapping[str, str],
+        *,
+        deadline: float | None = None,
     ) -> tuple[list[dict[str, Any]], list[Issue]]:
-        """Every match of a search, following ``next`` links up to the page cap."""
-        first = self.json(self.request("GET", resource_type, params=params), resource_type)
-        return self._collect_pages(resource_type, first)
+        """Every match of a search, following ``next`` links up to the page cap.
+
+        With a ``patient`` parameter, matches must be about that patient (see
+        :meth:`_page_resources`).
+        """
+        answer = self.request(
+            "GET", resource_type, params=params, what=resource_type, deadline=deadline
+        )
+        page = self.resource(answer, f"GET {resource_type}", "Bundle")
+        patient = params.get("patient")
+        patient_id = patient.removeprefix("Patient/") if patient else None
+        return self._collect_pages(resource_type, page, answer.url, patient_id, deadline)
 
     def _collect_pages(
-        self, resource_type: str, page: dict[str, Any]
+        self,
+        resource_type: str,
+        page: dict[str, Any],
+        page_url: str,
+        patient_id: str | None,
+        deadline: float | None,
     ) -> tuple[list[dict[str, Any]], list[Issue]]:
         resources: list[dict[str, Any]] = []
         issues: list[Issue] = []
         pages = 0
+        what = f"{resource_type} search"
         while True:
-            if page.get("resourceType") != "Bundle":
-                raise FhirInvalidResponse(f"{resource_type}: a search did not return a Bundle")
+            if page.get("resourceType") != "Bundle" or page.get("type") not in (None, "searchset"):
+                raise FhirInvalidResponse(f"{what}: the answer is not a searchset Bundle")
             pages += 1
-            for entry in page.get("entry") or []:
-                resource = entry.get("resource")
-                if not isinstance(resource, dict):
-                    continue
-                if resource.get("resourceType") == "OperationOutcome":
-                    text = outcome_text(resource) or "no detail"
-                    issues.append(
-                        Issue("warning", f"server reported ({resource_type} search): {text}")
-                    )
-                    continue
-                resources.append(resource)
-            next_url = next(
-                (
-                    link.get("url")
-                    for link in page.get("link") or []
-                    if link.get("relation") == "next"
-                ),
-                None,
-            )
-            if not next_url:
+            found, found_issues = self._page_resources(resource_type, page, patient_id)
+            resources.extend(found)
+            issues.extend(found_issues)
+            try:
+                link = bundle_link(page, "next")
+            except InvalidInput as exc:
+                raise FhirInvalidResponse(f"{what}: {exc}") from None
+            if not link:
                 return resources, issues
-            if pages >= self.max_pages:
+            if pages >= self.limits.max_pages:
                 issues.append(
                     Issue(
                         "warning",
@@ -251,24 +249,85 @@ class FhirClient:
                     )
                 )
                 return resources, issues
-            page = self.json(self.request("GET", next_url), resource_type)
+            next_url = self.http.base.resolve(link, against=page_url)
+            if not self.http.base.contains(next_url):
+                raise FhirOutsideBase(
+                    f"{what}: the next link leads to {origin_of(next_url)}, outside the FHIR "
+                    "base: not followed"
+                )
+            answer = self.request("GET", next_url, what=resource_type, deadline=deadline)
+            page = self.resource(answer, f"GET {resource_type} (next page)", "Bundle")
+            page_url = answer.url
+
+    def _page_resources(
+        self, resource_type: str, page: dict[str, Any], patient_id: str | None
+    ) -> tuple[list[dict[str, Any]], list[Issue]]:
+        """The usable matches of one page, and what was not used and why."""
+        try:
+            entries = bundle_entries(page)
+        except InvalidInput as exc:
+            raise FhirInvalidResponse(f"{resource_type} search: {exc}") from None
+        resources: list[dict[str, Any]] = []
+        issues: list[Issue] = []
+        for entry in entries:
+            resource = entry.get("resource")
+            if not isinstance(resource, dict):
+                issues.append(
+                    Issue("warning", f"{resource_type} search: an entry without a resource")
+                )
+                continue
+            kind = resource.get("resourceType")
+            if kind == "OperationOutcome":
+                for issue in outcome_issues(resource, f"server reported ({resource_type} search)"):
+                    issues.append(Issue(issue.severity, self.clean(issue.message)))
+                continue
+            if kind != resource_type:
+                shown = self.clean(kind)[:40] if isinstance(kind, str) else "an entry of no type"
+                issues.append(
+                    Issue("warning", f"{resource_type} search answered with {shown}: not used")
+                )
+                continue
+            reason = self._not_the_patient(resource, patient_id) if patient_id else None
+            if reason:
+                issues.append(Issue("warning", f"{reason}: not used", self._key(resource)))
+                continue
+            resources.append(resource)
+        return resources, issues
+
+    def _not_the_patient(self, resource: dict[str, Any], patient_id: str) -> str | None:
+        """Why a match is not about the patient searched for, or None when it is."""
+        reference = subject_reference(resource)
+        if reference is None:
+            return "names no patient as its subject"
+        if reference.startswith(("http://", "https://")) and not self.http.base.contains(reference):
+            return "names a patient on another server"
+        if reference_key(reference) != f"Patient/{patient_id}":
+            return "names another patient as its subject"
+        return None
+
+    def _key(self, resource: dict[str, Any]) -> str:
+        rid = resource.get("id")
+        shown = self.clean(rid)[:64] if isinstance(rid, str) else "?"
+        return f"{resource['resourceType']}/{shown}"
 
     def gather(self, patient_id: str) -> tuple[list[dict[str, Any]], list[Issue]]:
-        """All of one patient's relevant data: one batch where possible, else parallel searches.
+        """All of one patient's relevant data: one batch where possible, else parallel searches;
+        done by ``Limits.gather_deadline`` or stopped with ``FhirTimeout``.
 
         Raises:
             FhirNotFound: when the patient does not exist.
         """
-        searches = patient_searches(patient_id, self.page_size)
+        deadline = time.monotonic() + self.limits.gather_deadline
+        searches = patient_searches(patient_id, self.limits.page_size)
         if self.capabilities().batch:
             try:
-                return self._gather_batch(patient_id, searches)
+                return self._gather_batch(patient_id, searches, deadline)
             except FhirRequestError as exc:
                 log.warning("batch refused (%s): searching in parallel", exc.status)
-        return self._gather_parallel(patient_id, searches)
+        return self._gather_parallel(patient_id, searches, deadline)
 
     def _gather_batch(
-        self, patient_id: str, searches: list[tuple[str, dict[str, str]]]
+        self, patient_id: str, searches: list[tuple[str, dict[str, str]]], deadline: float
     ) -> tuple[list[dict[str, Any]], list[Issue]]:
         entries = [{"request": {"method": "GET", "url": f"Patient/{patient_id}"}}]
         entries += [
@@ -276,40 +335,60 @@ class FhirClient:
             for rtype, params in searches
         ]
         batch = {"resourceType": "Bundle", "type": "batch", "entry": entries}
-        answer = self.json(self.request("POST", "", json_body=batch), "batch")
-        replies = answer.get("entry") or []
-        if answer.get("type") != "batch-response" or len(replies) != len(entries):
+        answer = self.request("POST", "", json_body=batch, what="batch", deadline=deadline)
+        reply = self.resource(answer, "POST batch", "Bundle")
+        try:
+            replies = bundle_entries(reply)
+        except InvalidInput as exc:
+            raise FhirInvalidResponse(f"batch: {exc}") from None
+        if reply.get("type") != "batch-response" or len(replies) != len(entries):
             raise FhirInvalidResponse("batch: the server's answer is not a batch-response")
         patient_reply, *search_replies = replies
         patient = self._batch_resource(patient_reply, "Patient")
+        if patient.get("id") != patient_id:
+            raise FhirInvalidResponse("batch: the Patient answered is not the one asked for")
         resources: list[dict[str, Any]] = [patient]
         issues: list[Issue] = []
-        pending = []
-        for (rtype, _), reply in zip(searches, search_replies, strict=True):
-            pending.append((rtype, self._batch_resource(reply, rtype)))
-        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            for found, found_issues in pool.map(lambda item: self._collect_pages(*item), pending):
+        pending = [
+            (rtype, self._batch_resource(entry, rtype, "Bundle"))
+            for (rtype, _), entry in zip(searches, search_replies, strict=True)
+        ]
+
+        def pages(item: tuple[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Issue]]:
+            rtype, page = item
+            return self._collect_pages(rtype, page, self.base_url, patient_id, deadline)
+
+        with ThreadPoolExecutor(max_workers=self.limits.max_workers) as pool:
+            for found, found_issues in pool.map(pages, pending):
                 resources.extend(found)
                 issues.extend(found_issues)
         return resources, issues
 
-    def _batch_resource(self, reply: dict[str, Any], what: str) -> dict[str, Any]:
-        status_text = str((reply.get("response") or {}).get("status", ""))
+    def _batch_resource(
+        self, reply: dict[str, Any], rtype: str, expected: str | None = None
+    ) -> dict[str, Any]:
+        """The resource of one batch-response entry, checked like an answer of its own."""
+        response = reply.get("response") if isinstance(reply.get("response"), dict) else {}
+        status_text = str(response.get("status", ""))
         status = int(status_text.split()[0]) if status_text[:3].isdigit() else 0
         resource = reply.get("resource")
+        what = f"batch {rtype}"
         if 200 <= status < 300 and isinstance(resource, dict):
-            return resource
-        outcome = (reply.get("response") or {}).get("outcome")
-        detail = outcome_text(outcome) or outcome_text(resource)
-        message = f"batch {what}: HTTP {status or '?'}" + (f" ({detail})" if detail else "")
+            return self.resource(Answer(status, {}, resource, ""), what, expected or rtype)
+        detail = outcome_text(response.get("outcome"), limit=self.limits.max_text)
+        detail = self.clean(detail or outcome_text(resource, limit=self.limits.max_text))
+        message = f"{what}: HTTP {status or '?'}" + (f" ({detail})" if detail else "")
         raise error_for_status(message, status or None)
 
     def _gather_parallel(
-        self, patient_id: str, searches: list[tuple[str, dict[str, str]]]
+        self, patient_id: str, searches: list[tuple[str, dict[str, str]]], deadline: float
     ) -> tuple[list[dict[str, Any]], list[Issue]]:
-        with ThreadPoolExecutor(max_workers=self.max_workers) as pool:
-            patient_future = pool.submit(self.read, "Patient", patient_id)
-            futures = [pool.submit(self.search, rtype, params) for rtype, params in searches]
+        with ThreadPoolExecutor(max_workers=self.limits.max_workers) as pool:
+            patient_future = pool.submit(self.read, "Patient", patient_id, deadline=deadline)
+            futures = [
+                pool.submit(self.search, rtype, params, deadline=deadline)
+                for rtype, params in searches
+            ]
             patient = patient_future.result()
             resources: list[dict[str, Any]] = [patient]
             issues: list[Issue] = []

@@ -1,65 +1,62 @@
-"""Writing results back: strategies chosen from the server's capabilities, and a report that
-names every result's outcome.
+"""Writing results back: a strategy chosen from what the server says it can do, and a report
+that tells each result's outcome as it is.
 
-- One ``transaction`` where the server offers it with conditional create of every type written
-  (``ifNoneExist`` on the deterministic identifiers, so a retry after a timeout adds nothing).
-- Otherwise (or when the server refuses the transaction) one conditional create per result (a
-  search, then a create, where conditional create is not offered), in order, rewriting the
-  references between results to the server's ids.
-- A resource type or write the server refuses is reported, the rest is still written (Oracle
-  Health accepts neither RiskAssessment nor non-laboratory Observations, standards.md §6.4).
+Strategies, in the order they are considered:
+
+- ``transaction``: one transaction Bundle, every entry a conditional create (``ifNoneExist`` on
+  the deterministic identifier), where the CapabilityStatement offers transactions and
+  conditional create of every type written. A retry after a timeout adds nothing.
+- one write per result (``individual``), in order (Observations, then the RiskAssessments that
+  cite them, then the Provenance), with the references between results rewritten to the server's
+  ids, or to logical references by identifier when the server gave no id:
+  - a conditional create (``If-None-Exist``) where the server offers it for the type;
+  - otherwise "look, then create": a search by identifier first (its matches are checked to
+    carry the identifier: a server that ignores the parameter returns everything), and a look
+    again before any retry, so that a create the server committed before failing (a 500, a
+    timeout) is found rather than sent twice. This is also what happens when the
+    CapabilityStatement cannot be read, or lists no resources: it then says nothing.
+
+Outcomes: ``created`` (2xx to a create; the server's id from its ``Location`` or the returned
+resource, else the result is cited by its identifier), ``existing`` (a match was found, or the
+conditional create matched), ``refused`` (the server said no: 4xx, or a type it cannot create),
+``failed`` (no answer that says it was stored: 5xx or timeouts after the retries, a 2xx carrying
+an error OperationOutcome, a write redirected). A resource type or write the server refuses is
+reported, the rest is still written (Oracle Health accepts neither RiskAssessment nor
+non-laboratory Observations, standards.md §6.4).
 """
 
 from __future__ import annotations
 
 import threading
 import weakref
-from collections.abc import Iterable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
-import requests
-
 from service.errors import (
     FhirAuthError,
+    FhirError,
     FhirInvalidResponse,
-    FhirNotFound,
-    FhirRequestError,
     FhirTemporaryError,
 )
 from service.fhir import codes
 from service.fhir.client import Capabilities, FhirClient
 from service.fhir.emit import Emitted
-from service.fhir.extract import reference_key
+from service.fhir.extract import InvalidInput, bundle_entries, reference_key
+from service.fhir.http import Answer
+from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
+from service.fhir.write_report import (
+    CREATED,
+    EXISTING,
+    FAILED,
+    MAYBE_STORED,
+    REFUSED,
+    WriteOutcome,
+    WriteReport,
+    summarize,
+)
 
-
-@dataclass(frozen=True)
-class WriteOutcome:
-    """What happened to one result."""
-
-    resource_type: str
-    identifier: str
-    status: str  # "created", "existing", "refused" or "failed"
-    location: str | None = None
-    message: str = ""
-
-
-@dataclass(frozen=True)
-class WriteReport:
-    """Every result's outcome; nothing is dropped silently."""
-
-    mode: str  # "transaction" or "individual"
-    outcomes: tuple[WriteOutcome, ...]
-    notes: tuple[str, ...] = ()
-
-    def count(self, status: str) -> int:
-        """How many results ended with this status."""
-        return sum(1 for o in self.outcomes if o.status == status)
-
-    @property
-    def complete(self) -> bool:
-        """True when every result is on the server (created now or before)."""
-        return all(o.status in ("created", "existing") for o in self.outcomes)
+__all__ = ["WriteOutcome", "WriteReport", "summarize", "transaction_bundle", "write_results"]
 
 
 def transaction_bundle(results: Sequence[Emitted], prov: Emitted | None) -> dict[str, Any]:
@@ -95,7 +92,16 @@ def transaction_bundle(results: Sequence[Emitted], prov: Emitted | None) -> dict
 def write_results(
     client: FhirClient, results: Sequence[Emitted], provenance: Emitted | None = None
 ) -> WriteReport:
-    """Write results (and their Provenance) so that nothing is duplicated or dropped."""
+    """Write results (and their Provenance) so that nothing is duplicated or dropped.
+
+    Writes for one patient are serialized within this process; across processes the
+    deterministic identifiers keep retries and races harmless on servers whose conditional
+    create is atomic.
+
+    Raises:
+        FhirAuthError: a 401 the credentials could not be renewed for (nothing else: every
+            other failure is an outcome in the report).
+    """
     return _Writer(client).write(results, provenance)
 
 
@@ -110,6 +116,16 @@ class _PatientLock:
 
     def __exit__(self, *exc: object) -> None:
         self._lock.release()
+
+
+@dataclass(frozen=True, slots=True)
+class _Item:
+    """One resource to write: the resource, its key (identifier or tag) and its look-up."""
+
+    resource: dict[str, Any]
+    key: str
+    condition: str  # "identifier=system|value" or "_tag=system|code"
+    full_url: str
 
 
 class _Writer:
@@ -133,13 +149,7 @@ class _Writer:
                 lock = self._patient_locks[key] = _PatientLock()
             return lock
 
-    def write(self, results: Sequence[Emitted], provenance: Emitted | None = None) -> WriteReport:
-        """Write results (and their Provenance) so that nothing is duplicated or dropped.
-
-        Writes for one patient are serialized within this process; across processes the
-        conditional creates on deterministic identifiers keep retries and races harmless on
-        servers whose conditional create is atomic.
-        """
+    def write(self, results: Sequence[Emitted], provenance: Emitted | None) -> WriteReport:
         if not results:
             return WriteReport("individual", ())
         patient_ref = results[0].resource["subject"]["reference"]
@@ -149,165 +159,285 @@ class _Writer:
             types = {e.resource["resourceType"] for e in results}
             if provenance is not None:
                 types.add(provenance.resource["resourceType"])
+            if not caps.known:
+                notes.append(
+                    "the server's CapabilityStatement says nothing usable: each result was "
+                    "looked for before it was created"
+                )
             # A transaction relies on ifNoneExist; a server that does not honour it for every
             # type would create duplicates on a re-write, so those get one write each, looked up
             # first (and a type the server cannot create would fail the whole transaction).
             not_conditional = types - caps.conditional_create
             unguarded = sorted(t for t in not_conditional if caps.may_create(t))
-            if caps.transaction and unguarded:
+            if caps.known and caps.transaction and unguarded:
                 notes.append(
                     "the server offers transactions but no conditional create of "
                     f"{', '.join(unguarded)}: results were looked up and written one by one"
                 )
-            if not caps.known or (caps.transaction and not not_conditional):
+            if caps.known and caps.transaction and not not_conditional:
                 try:
                     return self._write_transaction(results, provenance)
-                except (FhirRequestError, FhirAuthError, FhirInvalidResponse) as exc:
+                except FhirTemporaryError as exc:
+                    return _all_failed(results, provenance, f"{exc}; {MAYBE_STORED}")
+                except FhirError as exc:
                     if isinstance(exc, FhirAuthError) and exc.status == 401:
                         raise
+                    if _redirected(exc):
+                        return _all_failed(results, provenance, str(exc))
                     notes.append(
                         f"the transaction was refused ({exc}); results were written one by one"
                     )
             report = self._write_individually(results, provenance, caps)
             return WriteReport(report.mode, report.outcomes, (*notes, *report.notes))
 
+    # -- one transaction ----------------------------------------------------------------------
+
     def _write_transaction(
         self, results: Sequence[Emitted], provenance: Emitted | None
     ) -> WriteReport:
         bundle = transaction_bundle(results, provenance)
-        answer = self.client.json(self.client.request("POST", "", json_body=bundle), "transaction")
-        replies = answer.get("entry") or []
-        if answer.get("type") != "transaction-response" or len(replies) != len(bundle["entry"]):
-            raise FhirInvalidResponse("transaction: the answer is not a transaction-response")
+        answer = self.client.request("POST", "", json_body=bundle, what="transaction")
+        reply = self.client.resource(answer, "POST transaction", "Bundle")
+        try:
+            replies = bundle_entries(reply)
+        except InvalidInput as exc:
+            raise FhirInvalidResponse(f"transaction: {exc}", answer.status) from None
+        if reply.get("type") != "transaction-response" or len(replies) != len(bundle["entry"]):
+            raise FhirInvalidResponse(
+                "transaction: the answer is not a transaction-response", answer.status
+            )
         outcomes = []
-        for entry, reply in zip(bundle["entry"], replies, strict=True):
-            response = reply.get("response") or {}
-            status = str(response.get("status", ""))
+        for entry, item in zip(bundle["entry"], replies, strict=True):
             resource = entry["resource"]
-            identifier = (resource.get("identifier") or [{}])[0].get("value") or resource["meta"][
-                "tag"
-            ][0]["code"]
-            outcomes.append(
-                WriteOutcome(
-                    resource["resourceType"],
-                    identifier,
-                    "created" if status.startswith("201") else "existing",
-                    response.get("location"),
+            key = _key_of(resource)
+            response = item.get("response") if isinstance(item.get("response"), dict) else {}
+            status_text = str(response.get("status", ""))
+            status = int(status_text[:3]) if status_text[:3].isdigit() else 0
+            rtype = resource["resourceType"]
+            if not 200 <= status < 300 or outcome_has_error(response.get("outcome")):
+                detail = self.client.clean(outcome_text(response.get("outcome")) or "no detail")
+                outcomes.append(
+                    WriteOutcome(rtype, key, FAILED, message=f"HTTP {status or '?'} ({detail})")
                 )
+                continue
+            reference, note = self._server_reference(rtype, response.get("location"), None)
+            outcomes.append(
+                WriteOutcome(rtype, key, CREATED if status == 201 else EXISTING, reference, note)
             )
         return WriteReport("transaction", tuple(outcomes))
+
+    # -- one write per result -----------------------------------------------------------------
 
     def _write_individually(
         self, results: Sequence[Emitted], provenance: Emitted | None, caps: Capabilities
     ) -> WriteReport:
-        locations: dict[str, str] = {}
+        written: dict[str, dict[str, Any]] = {}  # fullUrl → the Reference to use for it
         outcomes: list[WriteOutcome] = []
         notes: list[str] = []
         for emitted in results:
-            outcome = self._create(
+            item = _Item(
                 emitted.resource,
                 emitted.identifier,
                 f"identifier={codes.RESULT_IDENTIFIER_SYSTEM}|{emitted.identifier}",
-                caps,
-                locations,
+                emitted.full_url,
             )
+            outcome = self._create(item, caps, written)
             outcomes.append(outcome)
-            if outcome.location:
-                locations[emitted.full_url] = reference_key(outcome.location)
+            if outcome.status in (CREATED, EXISTING):
+                written[emitted.full_url] = _reference_to(outcome, emitted.resource)
         if provenance is not None:
             tag = provenance.resource["meta"]["tag"][0]["code"]
-            targets = [t for t in provenance.resource["target"] if t["reference"] in locations]
+            targets = [t for t in provenance.resource["target"] if t["reference"] in written]
             if targets:
                 resource = {**provenance.resource, "target": targets}
-                outcomes.append(
-                    self._create(
-                        resource,
-                        tag,
-                        f"_tag={codes.RESULT_IDENTIFIER_SYSTEM}|{tag}",
-                        caps,
-                        locations,
-                    )
+                item = _Item(
+                    resource,
+                    tag,
+                    f"_tag={codes.RESULT_IDENTIFIER_SYSTEM}|{tag}",
+                    provenance.full_url,
                 )
+                outcomes.append(self._create(item, caps, written))
             else:
                 notes.append("no result was written, so no Provenance was written")
         return WriteReport("individual", tuple(outcomes), tuple(notes))
 
     def _create(
-        self,
-        resource: dict[str, Any],
-        identifier: str,
-        condition: str,
-        caps: Capabilities,
-        locations: dict[str, str],
+        self, item: _Item, caps: Capabilities, written: Mapping[str, dict[str, Any]]
     ) -> WriteOutcome:
-        rtype = resource["resourceType"]
+        rtype = item.resource["resourceType"]
         if not caps.may_create(rtype):
             return WriteOutcome(
-                rtype,
-                identifier,
-                "refused",
-                message=f"the server does not create {rtype} resources",
+                rtype, item.key, REFUSED, message=f"the server does not create {rtype} resources"
             )
-        resource, dropped = _resolve_references(resource, locations)
-        note = (
-            f"{dropped} reference(s) to results that were not written were left out"
-            if dropped
-            else ""
-        )
+        resource, dropped = _resolve_references(item.resource, written)
+        notes = [f"{dropped} reference(s) to results not written were left out"] if dropped else []
+        conditional = caps.known and rtype in caps.conditional_create
         try:
-            if caps.known and rtype not in caps.conditional_create:
-                found = self._look_then_create(rtype, resource, condition)
-                if isinstance(found, str):
-                    return WriteOutcome(rtype, identifier, "existing", found, note)
-                response = found
+            if conditional:
+                answer = self._post(rtype, resource, item.condition, retries=None)
             else:
-                response = self.client.request(
-                    "POST",
-                    rtype,
-                    json_body=resource,
-                    headers={"If-None-Exist": condition, "Prefer": "return=minimal"},
-                )
+                found = self._look_then_create(rtype, resource, item)
+                if isinstance(found, str):
+                    return WriteOutcome(rtype, item.key, EXISTING, found, _join(notes))
+                answer = found
         except FhirTemporaryError as exc:
-            return WriteOutcome(rtype, identifier, "failed", message=str(exc))
-        except (FhirRequestError, FhirAuthError, FhirNotFound) as exc:
+            return WriteOutcome(rtype, item.key, FAILED, message=f"{exc}; {MAYBE_STORED}")
+        except FhirError as exc:
             if isinstance(exc, FhirAuthError) and exc.status == 401:
                 raise
-            return WriteOutcome(rtype, identifier, "refused", message=str(exc))
-        status = "created" if response.status_code == 201 else "existing"
-        location = response.headers.get("Location") or response.headers.get("Content-Location")
-        return WriteOutcome(rtype, identifier, status, location, note)
+            if not isinstance(exc, FhirInvalidResponse):
+                return WriteOutcome(rtype, item.key, REFUSED, message=str(exc))
+            stored = exc.status is not None and 200 <= exc.status < 300
+            message = f"{exc}; {MAYBE_STORED}" if stored else str(exc)
+            return WriteOutcome(rtype, item.key, FAILED, message=message)
+        if is_outcome(answer.body) and outcome_has_error(answer.body):
+            detail = self.client.clean(outcome_text(answer.body) or "no detail")
+            return WriteOutcome(
+                rtype,
+                item.key,
+                FAILED,
+                message=f"the server answered HTTP {answer.status} with an error ({detail})",
+            )
+        location = answer.headers.get("Location") or answer.headers.get("Content-Location")
+        reference, note = self._server_reference(rtype, location, answer.body)
+        notes += [note] if note else []
+        # 200 to a conditional create: the server found the result. Where the client looked
+        # first and found nothing, any 2xx is the create.
+        status = EXISTING if conditional and answer.status == 200 else CREATED
+        return WriteOutcome(rtype, item.key, status, reference, _join(notes))
 
-    def _look_then_create(
-        self, rtype: str, resource: dict[str, Any], condition: str
-    ) -> requests.Response | str:
-        """Create ``resource`` unless a search on ``condition`` finds it (servers without
-        conditional create); returns the create's response, or ``Type/id`` of the one found.
+    def _post(
+        self, rtype: str, resource: dict[str, Any], condition: str, retries: int | None
+    ) -> Answer:
+        return self.client.request(
+            "POST",
+            rtype,
+            json_body=resource,
+            headers={"If-None-Exist": condition, "Prefer": "return=minimal"},
+            retries=retries,
+            what=rtype,
+        )
+
+    def _look_then_create(self, rtype: str, resource: dict[str, Any], item: _Item) -> Answer | str:
+        """Create ``resource`` unless a search finds it; returns the create's answer, or
+        ``Type/id`` of the copy found.
 
         A plain POST is not idempotent: after a failure that may have created the resource all
-        the same (a timeout, a 5xx), the client looks again before sending it again.
+        the same (a timeout, a 5xx), the client looks again before sending it again. The
+        ``If-None-Exist`` header goes along: a server that honours it without saying so is
+        protected from a race between the look and the create.
         """
         attempt = 0
+        retries = self.client.limits.retries
         while True:
-            found, _ = self.client.search(rtype, _lookup_params(resource, condition))
+            found = self._find(rtype, resource, item)
             if found:
-                return f"{rtype}/{found[0].get('id')}"
+                return found
             try:
-                return self.client.request(
-                    "POST",
-                    rtype,
-                    json_body=resource,
-                    headers={"Prefer": "return=minimal"},
-                    retries=0,
-                )
+                return self._post(rtype, resource, item.condition, retries=0)
             except FhirTemporaryError as exc:
-                if attempt >= self.client.http.retries:
+                if attempt >= retries:
                     raise FhirTemporaryError(
                         f"{exc} (tried {attempt + 1} times, looking first each time)",
                         exc.status,
                         exc.outcome,
-                    ) from exc
-                self.client.http.sleep(self.client.http.backoff_for(attempt, None))
+                    ) from None
+                self.client.http.sleep(self.client.limits.backoff * (2**attempt))
                 attempt += 1
+
+    def _find(self, rtype: str, resource: dict[str, Any], item: _Item) -> str | None:
+        """``Type/id`` of a copy of the result already on the server, or None.
+
+        Raises:
+            FhirError: the search failed: the result is then not written (it might be there).
+        """
+        try:
+            found, _ = self.client.search(rtype, _lookup_params(resource, item.condition))
+        except FhirTemporaryError:
+            raise
+        except FhirError as exc:
+            if isinstance(exc, FhirAuthError) and exc.status == 401:
+                raise
+            raise FhirInvalidResponse(
+                f"could not look for an earlier copy ({exc}): not written, so as not to write "
+                "it twice",
+                exc.status,
+            ) from None
+        for match in found:
+            if _carries(match, item.condition) and isinstance(match.get("id"), str):
+                return f"{rtype}/{match['id']}"
+        return None
+
+    def _server_reference(self, rtype: str, location: Any, body: Any) -> tuple[str | None, str]:
+        """The result's ``Type/id`` on the server (from its Location, else from the resource it
+        sent back), and a note when there is none to trust."""
+        if isinstance(location, str) and location.strip():
+            url = self.client.http.base.resolve(location)
+            key = reference_key(location.strip())
+            if self.client.http.base.contains(url) and key.split("/")[0] == rtype:
+                return key, ""
+            note = "the server's Location is outside its FHIR base or names another type: ignored"
+        else:
+            note = ""
+        if isinstance(body, dict) and body.get("resourceType") == rtype:
+            rid = body.get("id")
+            if isinstance(rid, str) and rid:
+                return f"{rtype}/{rid}", note
+        cited = "the server gave no id: the result is cited by its identifier"
+        return None, f"{note}; {cited}" if note else cited
+
+
+def _join(notes: list[str]) -> str:
+    return "; ".join(n for n in notes if n)
+
+
+def _redirected(exc: FhirError) -> bool:
+    return exc.status is not None and 300 <= exc.status < 400
+
+
+def _key_of(resource: dict[str, Any]) -> str:
+    identifiers = resource.get("identifier") or []
+    if identifiers:
+        return identifiers[0]["value"]
+    return resource["meta"]["tag"][0]["code"]
+
+
+def _all_failed(
+    results: Sequence[Emitted], provenance: Emitted | None, message: str
+) -> WriteReport:
+    everything = [*results, *([provenance] if provenance is not None else [])]
+    return WriteReport(
+        "transaction",
+        tuple(
+            WriteOutcome(e.resource["resourceType"], _key_of(e.resource), FAILED, message=message)
+            for e in everything
+        ),
+    )
+
+
+def _reference_to(outcome: WriteOutcome, resource: dict[str, Any]) -> dict[str, Any]:
+    """How later results cite a written one: its server id, else its identifier."""
+    if outcome.reference:
+        return {"reference": outcome.reference}
+    return {
+        "type": resource["resourceType"],
+        "identifier": {"system": codes.RESULT_IDENTIFIER_SYSTEM, "value": outcome.identifier},
+    }
+
+
+def _carries(resource: dict[str, Any], condition: str) -> bool:
+    """Whether a search match really carries the identifier (or tag) looked for."""
+    name, _, token = condition.partition("=")
+    system, _, value = token.partition("|")
+    if name == "identifier":
+        candidates = resource.get("identifier")
+        pairs = [(i.get("system"), i.get("value")) for i in candidates or [] if isinstance(i, dict)]
+    else:
+        meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
+        pairs = [
+            (t.get("system"), t.get("code")) for t in meta.get("tag") or [] if isinstance(t, dict)
+        ]
+    return (system, value) in pairs
 
 
 def _lookup_params(resource: dict[str, Any], condition: str) -> dict[str, str]:
@@ -324,52 +454,29 @@ def _lookup_params(resource: dict[str, Any], condition: str) -> dict[str, str]:
 
 
 def _resolve_references(
-    resource: dict[str, Any], locations: dict[str, str]
+    resource: dict[str, Any], written: Mapping[str, dict[str, Any]]
 ) -> tuple[dict[str, Any], int]:
-    """Replace ``urn:uuid`` references to written results; drop those to unwritten ones."""
+    """Replace ``urn:uuid`` references to written results (by their server id, or logically by
+    identifier); drop those to results not written, counting them."""
     dropped = 0
 
     def walk(node: Any) -> Any:
         nonlocal dropped
         if isinstance(node, dict):
+            reference = node.get("reference")
+            if isinstance(reference, str) and reference in written:
+                rest = {k: walk(v) for k, v in node.items() if k != "reference"}
+                return {**rest, **written[reference]}
             return {k: walk(v) for k, v in node.items()}
         if isinstance(node, list):
             kept = []
             for item in node:
                 ref = item.get("reference") if isinstance(item, dict) else None
-                if isinstance(ref, str) and ref.startswith("urn:uuid:") and ref not in locations:
+                if isinstance(ref, str) and ref.startswith("urn:uuid:") and ref not in written:
                     dropped += 1
                     continue
                 kept.append(walk(item))
             return kept
         return node
 
-    resolved = walk(resource)
-
-    def rewrite(node: Any) -> Any:
-        if isinstance(node, dict):
-            out = {k: rewrite(v) for k, v in node.items()}
-            if out.get("reference") in locations:
-                out["reference"] = locations[out["reference"]]
-            return out
-        if isinstance(node, list):
-            return [rewrite(item) for item in node]
-        return node
-
-    return rewrite(resolved), dropped
-
-
-def summarize(report: WriteReport) -> Iterable[str]:
-    """Lines telling the user what was written, what was refused and why."""
-    yield (
-        f"write-back ({report.mode}): {report.count('created')} created, "
-        f"{report.count('existing')} already there, {report.count('refused')} refused, "
-        f"{report.count('failed')} failed"
-    )
-    for outcome in report.outcomes:
-        if outcome.status in ("refused", "failed"):
-            yield (
-                f"  {outcome.status}: {outcome.resource_type} {outcome.identifier}: "
-                f"{outcome.message}"
-            )
-    yield from (f"  note: {n}" for n in report.notes)
+    return walk(resource), dropped

@@ -6,6 +6,7 @@ import pytest
 import responses
 
 from service.fhir.client import FhirClient
+from service.fhir.limits import Limits
 from tests.fhir.mocks import BASE
 
 
@@ -22,4 +23,4 @@ def sleeps():
 
 @pytest.fixture
 def client(sleeps):
-    return FhirClient(BASE, sleep=sleeps.append, retries=3, backoff=0.5)
+    return FhirClient(BASE, sleep=sleeps.append, limits=Limits(retries=3, backoff=0.5))

@@ -24,9 +24,12 @@ from service.fhir import codes
 from service.fhir.auth import BearerToken
 from service.fhir.client import Capabilities, FhirClient
 from service.fhir.http import retry_after_seconds
+from service.fhir.limits import Limits
 from service.workflow import assess_resources
 from tests.conftest import AUSTIN, load
 from tests.fhir.mocks import BASE, capability, searchset
+
+AUSTIN_ID = "84afbe27-2a55-4f53-b1de-3513e21dae68"  # the Patient.id in tests/data/synthea/Austin_*
 
 
 def austin_resources() -> list[dict[str, Any]]:
@@ -62,7 +65,7 @@ def test_search_follows_next_links_without_gaps(mock, client):
     mock.get(
         f"{BASE}/Observation",
         json=searchset(pages[0], f"{BASE}/page?n=1"),
-        match=[responses.matchers.query_param_matcher({"patient": "p", "code": "x"})],
+        match=[responses.matchers.query_param_matcher({"patient": AUSTIN_ID, "code": "x"})],
     )
     for n, page in enumerate(pages[1:], start=1):
         next_url = f"{BASE}/page?n={n + 1}" if n + 1 < len(pages) else None
@@ -71,13 +74,13 @@ def test_search_follows_next_links_without_gaps(mock, client):
             json=searchset(page, next_url),
             match=[responses.matchers.query_param_matcher({"n": str(n)})],
         )
-    found, issues = client.search("Observation", {"patient": "p", "code": "x"})
+    found, issues = client.search("Observation", {"patient": AUSTIN_ID, "code": "x"})
     assert [r["id"] for r in found] == [r["id"] for r in observations]
     assert issues == []
 
 
 def test_paging_stops_at_the_cap_and_says_so(mock, sleeps):
-    capped = FhirClient(BASE, max_pages=2, sleep=sleeps.append)
+    capped = FhirClient(BASE, limits=Limits(max_pages=2), sleep=sleeps.append)
     mock.get(f"{BASE}/Condition", json=searchset([], f"{BASE}/p2"))
     mock.get(f"{BASE}/p2", json=searchset([], f"{BASE}/p3"))
     _, issues = capped.search("Condition", {"patient": "p"})
@@ -195,7 +198,9 @@ def test_429_honours_retry_after_seconds(mock, client, sleeps):
 
 def test_429_honours_retry_after_date(mock, sleeps):
     now = 1_900_000_000.0
-    timed = FhirClient(BASE, sleep=sleeps.append, clock=lambda: now)
+    timed = FhirClient(
+        BASE, sleep=sleeps.append, clock=lambda: now, limits=Limits(retry_wait_budget=30)
+    )
     when = format_datetime(datetime.fromtimestamp(now + 12, UTC), usegmt=True)
     mock.get(f"{BASE}/Patient/p1", status=429, headers={"Retry-After": when})
     mock.get(f"{BASE}/Patient/p1", json={"resourceType": "Patient", "id": "p1"})
@@ -235,7 +240,7 @@ def test_timeouts_that_persist_are_temporary_errors(mock, client):
 
 def test_unparseable_json_is_an_invalid_response(mock, client):
     mock.get(f"{BASE}/Condition", body="<html>gateway</html>", status=200)
-    with pytest.raises(FhirInvalidResponse, match="not JSON"):
+    with pytest.raises(FhirInvalidResponse, match="is not valid JSON"):
         client.search("Condition", {"patient": "p1"})
 
 

@@ -11,6 +11,7 @@ import responses
 from service.fhir import codes
 from service.fhir.client import FhirClient
 from service.fhir.emit import provenance
+from service.fhir.limits import Limits
 from service.fhir.writeback import write_results
 from service.workflow import assess_bundle
 from tests.conftest import DEMO, load
@@ -181,7 +182,7 @@ def test_a_create_without_conditional_create_is_not_resent_blindly(mock, client,
     mock.post(f"{BASE}/Observation", body=requests.Timeout("slow"))
     mock.get(f"{BASE}/Observation", json=searchset([{**one.resource, "id": "made"}]))
     report = write_results(client, [one])
-    assert [(o.status, o.location) for o in report.outcomes] == [("existing", "Observation/made")]
+    assert [(o.status, o.reference) for o in report.outcomes] == [("existing", "Observation/made")]
     assert sleeps == [0.5]
     assert [c.request.method for c in mock.calls] == ["GET", "GET", "POST", "GET"]
 
@@ -200,7 +201,7 @@ def test_a_create_without_conditional_create_is_resent_when_nothing_was_made(
 
 
 def test_a_create_without_conditional_create_fails_after_the_retries(mock, results, sleeps):
-    client = FhirClient(BASE, sleep=sleeps.append, retries=1, backoff=0.5)
+    client = FhirClient(BASE, sleep=sleeps.append, limits=Limits(retries=1, backoff=0.5))
     emitted, _ = results
     mock.get(f"{BASE}/metadata", json=capability(transaction=False, conditional=False))
     mock.get(f"{BASE}/Observation", json=searchset([]))
