@@ -153,16 +153,14 @@ def load_path(
 def nesting_exceeds(data: bytes, max_depth: int) -> bool:
     """Whether valid JSON ``data`` nests arrays and objects deeper than ``max_depth``.
 
-    Works on the bytes, each step a C-level pass: blank out every escape sequence (so ``\\"``
-    is no quote), keep only quotes and brackets (with ``[]`` folded into ``{}``: in valid JSON
-    they pair the same way), drop the strings with what is left of their contents (brackets in
-    strings do not nest), then remove one layer of empty ``{}`` pairs per pass. Each pass lowers
-    the deepest nesting by exactly one (a replace does not rescan what it produced), so the
-    brackets are gone after ``depth`` passes.
+    Works on the bytes, each step a C-level pass: keep only quotes and brackets (with ``[]``
+    folded into ``{}``: in valid JSON they pair the same way), leaving out every escape
+    sequence (so ``\\"`` is no quote); drop the strings with what is left of their contents
+    (brackets in strings do not nest); then remove one layer of empty ``{}`` pairs per pass.
+    Each pass lowers the deepest nesting by exactly one (a replace does not rescan what it
+    produced), so the brackets are gone after ``depth`` passes.
     """
-    if b"\\" in data:
-        data = _escapes_blanked(data)
-    skeleton = data.translate(_FOLD_BRACKETS, _NOT_STRUCTURE).replace(b'""', b"")
+    skeleton = _structure(data).replace(b'""', b"")
     if b'"' in skeleton:
         skeleton = _STRING_CONTENTS.sub(b"", skeleton)
     if len(skeleton) <= 2 * max_depth:
@@ -174,19 +172,28 @@ def nesting_exceeds(data: bytes, max_depth: int) -> bool:
     return True
 
 
-def _escapes_blanked(data: bytes) -> bytes | bytearray:
-    # In valid JSON every backslash starts an escape of one character (``\\uXXXX`` leaves hex
-    # digits, which are not structure): blank each backslash with the character it escapes.
-    blanked = bytearray(data)
+def _structure(data: bytes) -> bytes:
+    """The quotes and brackets of ``data``, escape sequences left out.
+
+    In valid JSON every backslash starts an escape of one character (``\\uXXXX`` leaves hex
+    digits, which are not structure), so each backslash goes with the character after it. Few
+    escapes (the usual case): the text between them is kept piece by piece; many: two C-level
+    replaces, escaped backslashes first so that every backslash-quote left is an escaped quote.
+    """
     at = data.find(b"\\")
-    for _ in range(_MANY_ESCAPES):
-        if at < 0:
-            return blanked
-        blanked[at : at + 2] = b"  "
-        at = data.find(b"\\", at + 2)
-    # Many escapes: two C-level replaces beat visiting each. Escaped backslashes first, so that
-    # every backslash-quote left is an escaped quote.
-    return data.replace(b"\\\\", b"").replace(b'\\"', b"")
+    if at < 0:
+        return data.translate(_FOLD_BRACKETS, _NOT_STRUCTURE)
+    pieces = []
+    start = 0
+    while at >= 0:
+        if len(pieces) > _MANY_ESCAPES:
+            plain = data.replace(b"\\\\", b"").replace(b'\\"', b"")
+            return plain.translate(_FOLD_BRACKETS, _NOT_STRUCTURE)
+        pieces.append(data[start:at].translate(_FOLD_BRACKETS, _NOT_STRUCTURE))
+        start = at + 2
+        at = data.find(b"\\", start)
+    pieces.append(data[start:].translate(_FOLD_BRACKETS, _NOT_STRUCTURE))
+    return b"".join(pieces)
 
 
 class _NonStandardConstant(ValueError):

@@ -94,11 +94,15 @@ def read_bundle(bundle: object) -> BundleContents:
     resources: list[dict[str, Any]] = []
     issues: list[Issue] = []
     local: dict[str, str] = {}
+    known: dict[str, bool] = {}  # resource type names seen: a record repeats a few of them
     for index, entry in enumerate(bundle_entries(bundle)):
         resource = entry.get("resource")
-        if not isinstance(resource, dict) or not models.is_resource_type(
-            resource.get("resourceType")
-        ):
+        kind = resource.get("resourceType") if isinstance(resource, dict) else None
+        if not isinstance(kind, str):
+            raise InvalidInput(f"Bundle entry {index} does not hold a FHIR resource")
+        if (is_type := known.get(kind)) is None:
+            is_type = known[kind] = models.is_resource_type(kind)
+        if not is_type:
             raise InvalidInput(f"Bundle entry {index} does not hold a FHIR resource")
         if resource["resourceType"] == "OperationOutcome":
             issues.extend(outcome_issues(resource))
