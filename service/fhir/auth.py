@@ -11,6 +11,7 @@ passed (standards.md §1.10), so the assertion is built here, anew for every req
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
@@ -39,6 +40,7 @@ SUPPORTED_ALGORITHMS = ("RS384", "ES384")
 ASSERTION_LIFETIME_SECONDS = 240
 TOKEN_REFRESH_MARGIN_SECONDS = 30
 MAX_TOKEN_RESPONSE_BYTES = 64 * 1024  # a token response is a few hundred bytes
+_TOKEN = re.compile(r"[\x21-\x7e]{1,8192}")  # printable ASCII, no spaces, bounded
 
 
 class Auth(Protocol):
@@ -73,6 +75,14 @@ class BearerToken:
     """An access token obtained elsewhere (a SMART launch, CDS Hooks fhirAuthorization)."""
 
     token: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        # RFC 6750 §2.1: a b64token; anything with spaces or controls cannot be a header value
+        # (and a newline would smuggle in headers of its own).
+        if not isinstance(self.token, str) or not _TOKEN.fullmatch(self.token):
+            raise AuthConfigurationError(
+                "the bearer token is empty or holds characters a token cannot have"
+            )
 
     def headers(self) -> dict[str, str]:
         """The Authorization header."""

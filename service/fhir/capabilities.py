@@ -1,8 +1,11 @@
-"""What a server says it supports (its CapabilityStatement), as far as the client uses it."""
+"""What a server says it supports (its CapabilityStatement), as far as the client uses it, and
+a cache of it shared by the clients of one server."""
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import threading
+import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -51,3 +54,36 @@ class Capabilities:
 
 def _objects(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+UNKNOWN_CAPABILITIES_TTL = 60.0  # seconds: a server whose metadata failed is asked again soon
+
+
+class CapabilitiesCache:
+    """CapabilityStatements by FHIR base, each kept for a while; thread-safe."""
+
+    def __init__(self, ttl: float = 3600.0, clock: Callable[[], float] = time.monotonic) -> None:
+        self.ttl = ttl
+        self._clock = clock
+        self._lock = threading.Lock()
+        self._entries: dict[str, tuple[float, Capabilities]] = {}
+
+    def get(self, base_url: str) -> Capabilities | None:
+        """The capabilities of a base, if read recently enough."""
+        with self._lock:
+            entry = self._entries.get(base_url)
+            if entry is None or entry[0] <= self._clock():
+                self._entries.pop(base_url, None)
+                return None
+            return entry[1]
+
+    def put(self, base_url: str, capabilities: Capabilities) -> None:
+        """Keep what a client read."""
+        ttl = self.ttl if capabilities.known else min(self.ttl, UNKNOWN_CAPABILITIES_TTL)
+        with self._lock:
+            self._entries[base_url] = (self._clock() + ttl, capabilities)
+
+    def forget(self, base_url: str) -> None:
+        """Drop a base (its transport was evicted)."""
+        with self._lock:
+            self._entries.pop(base_url, None)

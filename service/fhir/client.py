@@ -38,7 +38,7 @@ from service.errors import (
 )
 from service.fhir import contract
 from service.fhir.auth import Auth, NoAuth
-from service.fhir.capabilities import Capabilities
+from service.fhir.capabilities import Capabilities, CapabilitiesCache
 from service.fhir.extract import InvalidInput, Issue, bundle_entries, bundle_link
 from service.fhir.extract.bundle import outcome_issues
 from service.fhir.extract.references import reference_key, subject_reference
@@ -64,8 +64,10 @@ def patient_searches(patient_id: str, page_size: int) -> list[tuple[str, dict[st
 class FhirClient:
     """A client for one FHIR R4 server, with one set of credentials.
 
-    Cheap to make: give it a shared ``transport`` (one connection pool per server) and shared
-    ``capabilities`` to make one per user or per request (``service.fhir.clients``).
+    Cheap to make: give it a shared ``transport`` (one connection pool per server) and a shared
+    ``capabilities_cache`` to make one per user or per request (``service.fhir.clients``
+    does).
+
 
     Raises:
         ConfigurationError: the base URL is not usable, or credentials would travel over plain
@@ -80,6 +82,7 @@ class FhirClient:
         limits: Limits | None = None,
         transport: HttpTransport | None = None,
         capabilities: Capabilities | None = None,
+        capabilities_cache: CapabilitiesCache | None = None,
         session: requests.Session | None = None,
         sleep: Callable[[float], None] = time.sleep,
         clock: Callable[[], float] = time.time,
@@ -101,6 +104,7 @@ class FhirClient:
         self.base_url = self.http.base_url
         self.limits = self.http.limits
         self._capabilities = capabilities
+        self._capabilities_cache = capabilities_cache
 
     @property
     def requests_sent(self) -> int:
@@ -168,7 +172,11 @@ class FhirClient:
     # -- reading --------------------------------------------------------------------------------
 
     def capabilities(self) -> Capabilities:
-        """The server's CapabilityStatement (read once); unknown when it cannot be read."""
+        """The server's CapabilityStatement (read once, or taken from the shared cache);
+        unknown when it cannot be read."""
+        cache = self._capabilities_cache
+        if self._capabilities is None and cache is not None:
+            self._capabilities = cache.get(self.base_url)
         if self._capabilities is None:
             try:
                 answer = self.request("GET", "metadata", what="metadata")
@@ -177,6 +185,8 @@ class FhirClient:
             except (FhirRequestError, FhirNotFound, FhirInvalidResponse) as exc:
                 log.warning("CapabilityStatement unreadable (%s): capabilities unknown", exc.code)
                 self._capabilities = Capabilities()
+            if cache is not None:
+                cache.put(self.base_url, self._capabilities)
         return self._capabilities
 
     def read(
