@@ -11,7 +11,13 @@ from typing import Any, TextIO
 
 from service import __version__, demo, seed, summary
 from service.domain.errors import InvalidInput as InvalidClinicalInput
-from service.errors import ConfigurationError, FhirAuthError, FhirError, InvalidJson
+from service.errors import (
+    ConfigurationError,
+    FhirAuthError,
+    FhirError,
+    InvalidJson,
+    ServiceError,
+)
 from service.fhir import jsonio
 from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
 from service.fhir.client import FhirClient
@@ -212,6 +218,9 @@ def main(
     except FhirError as exc:
         print(f"noms-cds: FHIR server error: {exc}", file=err)
         return 4
+    except ServiceError as exc:  # any other refusal of the service's own: the input's fault
+        print(f"noms-cds: error: {exc}", file=err)
+        return 2
 
 
 if __name__ == "__main__":

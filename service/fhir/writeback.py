@@ -376,7 +376,10 @@ class _Writer:
             key = reference_key(location.strip())
             if self.client.http.base.contains(url) and key.split("/")[0] == rtype:
                 return key, ""
-            note = "the server's Location is outside its FHIR base or names another type: ignored"
+            note = (
+                "server error: its Location lies outside the FHIR base or names another type "
+                "(not followed)"
+            )
         else:
             note = ""
         if isinstance(body, dict) and body.get("resourceType") == rtype:

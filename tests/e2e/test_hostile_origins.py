@@ -166,7 +166,7 @@ def test_a_location_outside_the_base_is_not_trusted(elsewhere: LoopbackServer) -
     assert report.count("created") == len(results) + 1  # the server said 201 to each
     first = report.outcomes[0]
     assert first.reference is None
-    assert "Location is outside its FHIR base" in first.message
+    assert first.message.startswith("server error: its Location lies outside the FHIR base")
     assert "cited by its identifier" in first.message
     sent_provenance = next(e.json() for e in home.exchanges if e.path == "/fhir/Provenance")
     assert all("identifier" in t and "reference" not in t for t in sent_provenance["target"])
