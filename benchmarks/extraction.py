@@ -27,8 +27,6 @@ from __future__ import annotations
 import argparse
 import gc
 import json
-import os
-import platform
 import statistics
 import sys
 import time
@@ -40,6 +38,7 @@ from typing import Any
 
 from fhir.resources.R4B.bundle import Bundle
 
+from benchmarks.fhir_roundtrips import machine
 from service import __version__
 from service.domain.assessment import assess
 from service.fhir import emit, extract, jsonio
@@ -187,13 +186,6 @@ def table(rows: Sequence[Row]) -> str:
             f"{r.ratio:.2f} | {r.cpu_median_ms:.1f} | {r.cpu_ratio:.2f} | {met} |"
         )
     return "\n".join(lines)
-
-
-def machine() -> str:
-    return (
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs; "
-        f"{platform.system()} {platform.release()}; Python {platform.python_version()}"
-    )
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -28,22 +28,24 @@ MODELS = FHIR / "models.py"
 FHIR_MODEL_PACKAGES = ("fhir.resources", "fhir_core")
 
 
-def imported_modules(source: str, package: str) -> list[tuple[int, str]]:
-    """Every module the source imports, as (line, absolute dotted name).
+def from_module(node: ast.ImportFrom, package: str) -> str:
+    """The absolute dotted name of the module a ``from ... import`` reads from, a relative one
+    resolved against ``package`` (the dotted package of the file)."""
+    if not node.level:
+        return node.module or ""
+    parts = package.split(".")
+    base = parts[: len(parts) - node.level + 1]
+    return ".".join([*base, node.module] if node.module else base)
 
-    Relative imports are resolved against ``package``, the dotted package of the file.
-    """
+
+def imported_modules(source: str, package: str) -> list[tuple[int, str]]:
+    """Every module the source imports, as (line, absolute dotted name)."""
     found: list[tuple[int, str]] = []
     for node in ast.walk(ast.parse(source)):
         if isinstance(node, ast.Import):
             found.extend((node.lineno, alias.name) for alias in node.names)
         elif isinstance(node, ast.ImportFrom):
-            name = node.module or ""
-            if node.level:
-                parts = package.split(".")
-                base = parts[: len(parts) - node.level + 1]
-                name = ".".join([*base, node.module] if node.module else base)
-            found.append((node.lineno, name))
+            found.append((node.lineno, from_module(node, package)))
     return found
 
 
@@ -209,11 +211,7 @@ def import_graph(sources: Mapping[str, tuple[str, bool]]) -> dict[str, set[str]]
             if isinstance(node, ast.Import):
                 edges.update(alias.name for alias in node.names if alias.name in sources)
             elif isinstance(node, ast.ImportFrom):
-                base = node.module or ""
-                if node.level:
-                    parts = package.split(".")
-                    parts = parts[: len(parts) - node.level + 1]
-                    base = ".".join([*parts, node.module] if node.module else parts)
+                base = from_module(node, package)
                 for alias in node.names:
                     if f"{base}.{alias.name}" in sources:
                         edges.add(f"{base}.{alias.name}")

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
+from tests.fhir import mocks
+
 STOP_WAIT = 5.0  # seconds the server waits for handler threads when it stops
 
 
@@ -168,30 +170,10 @@ def serving(respond: Respond) -> Iterator[LoopbackServer]:
 
 
 def capability(batch: bool = False, transaction: bool = False, conditional: bool = True) -> dict:
-    """A CapabilityStatement: creates of the result types, optionally conditional."""
-    return {
-        "resourceType": "CapabilityStatement",
-        "status": "active",
-        "kind": "instance",
-        "fhirVersion": "4.0.1",
-        "format": ["json"],
-        "rest": [
-            {
-                "mode": "server",
-                "interaction": [
-                    {"code": c} for c, on in (("batch", batch), ("transaction", transaction)) if on
-                ],
-                "resource": [
-                    {
-                        "type": t,
-                        "interaction": [{"code": "create"}],
-                        "conditionalCreate": conditional,
-                    }
-                    for t in ("Observation", "RiskAssessment", "Provenance", "Patient")
-                ],
-            }
-        ],
-    }
+    """A CapabilityStatement offering creates of the result types (and Patient), optionally
+    conditional; no batch or transaction unless asked for."""
+    types = ("Observation", "RiskAssessment", "Provenance", "Patient")
+    return mocks.capability(batch, transaction, conditional, types)
 
 
 def searchset(resources: list[dict], links: list[Any] | None = None) -> dict:
