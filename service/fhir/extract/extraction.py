@@ -96,7 +96,7 @@ def read_by_contract(resource: dict[str, Any]) -> bool:
                 and _has_code(resource.get("code"), codes.SNOMED, codes.RADIOTHERAPY_PROCEDURES)
             )
         return kind == "ImagingStudy" and status != "entered-in-error"
-    except (AttributeError, TypeError, KeyError):
+    except (AttributeError, TypeError, KeyError, ValueError):
         return True
 
 
