@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any, TextIO
 
 from service import __version__, demo, seed, summary
+from service.config import load_settings
 from service.domain.errors import InvalidInput as InvalidClinicalInput
 from service.errors import (
     ConfigurationError,
@@ -128,6 +130,16 @@ def cmd_demo(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0
 
 
+def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run the web service under gunicorn, configured by the NOMS_ variables (README)."""
+    load_settings()  # a bad setting ends here, in one line, before gunicorn starts
+    # exec: gunicorn becomes this process, so SIGTERM reaches it directly (graceful stop), and
+    # prometheus-client is first imported after service/gunicorn_conf.py set up its folder.
+    command = [sys.executable, "-m", "gunicorn", "--config", "python:service.gunicorn_conf"]
+    os.execv(sys.executable, command)  # noqa: S606 (our own interpreter, fixed arguments)
+    return 0  # not reached
+
+
 def _auth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--token", metavar="T", help="bearer access token for the server (e.g. from a SMART launch)"
@@ -186,6 +198,14 @@ def build_parser() -> argparse.ArgumentParser:
     seed_cmd.add_argument("--patients", default=str(DEMO_PATIENTS), metavar="DIR")
     _auth_arguments(seed_cmd)
     seed_cmd.set_defaults(handler=cmd_seed)
+
+    serve = commands.add_parser(
+        "serve",
+        help="run the web service (gunicorn; settings from NOMS_ variables)",
+        description="Run the CDS Hooks service and the API under gunicorn. Every setting comes "
+        "from an NOMS_ environment variable (see the README); SIGTERM stops it gracefully.",
+    )
+    serve.set_defaults(handler=cmd_serve)
 
     demo = commands.add_parser("demo", help="assess the built-in demo patients")
     demo.add_argument(

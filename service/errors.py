@@ -21,38 +21,6 @@ class ConfigurationError(ServiceError):
     code = "configuration"
 
 
-class InputError(ServiceError):
-    """Input from a user or a caller that cannot be used as given: fix it, do not retry."""
-
-    code = "invalid-input"
-
-
-class InvalidJson(InputError):
-    """Bytes that are not the JSON expected: not UTF-8, not JSON, or beyond a limit.
-
-    Attributes:
-        limit: The limit exceeded (bytes or levels), for the subclasses that have one.
-    """
-
-    code = "invalid-json"
-
-    def __init__(self, message: str, limit: int | None = None) -> None:
-        super().__init__(message)
-        self.limit = limit
-
-
-class JsonTooLarge(InvalidJson):
-    """More bytes than allowed (counted before they are all in memory)."""
-
-    code = "too-large"
-
-
-class JsonTooDeep(InvalidJson):
-    """Arrays and objects nested deeper than allowed."""
-
-    code = "too-deep"
-
-
 class FhirError(ServiceError):
     """A FHIR server answered with an error, or could not be reached.
 
@@ -139,3 +107,66 @@ class FhirOutsideBase(FhirInvalidResponse):
 
 class AuthConfigurationError(ConfigurationError):
     """Authentication settings that cannot work (e.g. a key that is not RS384/ES384-capable)."""
+
+
+class RequestError(ServiceError):
+    """The input cannot be processed as sent (a request, a file, standard input); the caller must
+    change it (HTTP 400 family, exit status 2)."""
+
+    code = "invalid-request"
+
+
+class InvalidJson(RequestError):
+    """Bytes that are not the JSON expected: not UTF-8, not JSON, NaN or Infinity, or beyond a
+    limit (the subclasses). Raised by the one bounded reader, ``service.fhir.jsonio``.
+
+    Attributes:
+        limit: The limit exceeded (bytes or levels), for the subclasses that have one.
+    """
+
+    code = "invalid-json"
+
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
+
+
+class JsonTooLarge(InvalidJson):
+    """More bytes than allowed (counted while reading, before they are all in memory)."""
+
+    code = "json-too-large"
+
+
+class JsonTooDeep(InvalidJson):
+    """Arrays and objects nested deeper than allowed."""
+
+    code = "json-too-deep"
+
+
+class UnsupportedMediaType(RequestError):
+    """The body is not declared as a media type the endpoint reads (HTTP 415)."""
+
+    code = "unsupported-media-type"
+
+
+class Unauthenticated(ServiceError):
+    """The caller did not prove who it is (HTTP 401, answered without detail).
+
+    Attributes:
+        reason: A short reason code for the log (never the token), e.g. ``"expired"``.
+    """
+
+    code = "unauthenticated"
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+class DataUnavailable(ServiceError):
+    """The data a decision needs can be had neither from the request nor from a FHIR server.
+
+    CDS Hooks answers this with 412 Precondition Failed (docs/architecture.md, web layer).
+    """
+
+    code = "data-unavailable"

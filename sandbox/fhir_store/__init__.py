@@ -8,6 +8,7 @@ A test and demo tool: ``service`` and ``smart_app`` never import it and it impor
         ...  # talk FHIR to base_url; the admin API is at <host>/_admin
 """
 
+from .access import Access, AccessPolicy, AccessRule, acting_with
 from .app import create_app, store_of
 from .config import DEFAULT_SEED_DIR, FaultRule, SearchRequirement, StoreConfig, WriteRefusal
 from .engine import FhirStore
@@ -17,6 +18,9 @@ from .server import RunningStore, running_store, serve_store
 
 __all__ = [
     "DEFAULT_SEED_DIR",
+    "Access",
+    "AccessPolicy",
+    "AccessRule",
     "FaultRule",
     "FhirError",
     "FhirStore",
@@ -25,6 +29,7 @@ __all__ = [
     "SeedError",
     "StoreConfig",
     "WriteRefusal",
+    "acting_with",
     "create_app",
     "running_store",
     "seed_store",

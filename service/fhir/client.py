@@ -50,9 +50,12 @@ from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
 log = logging.getLogger("noms_cds.fhir")
 
 
-def patient_searches(patient_id: str, page_size: int) -> list[tuple[str, dict[str, str]]]:
-    """The searches that gather one patient's data, as (resource type, parameters)."""
-    common = {"patient": patient_id, "_count": str(page_size)}
+def patient_searches(
+    patient_id: str, page_size: int | None = None
+) -> list[tuple[str, dict[str, str]]]:
+    """The searches that gather one patient's data, as (resource type, parameters); the page
+    size is ``Limits.page_size`` unless given."""
+    common = {"patient": patient_id, "_count": str(page_size or Limits().page_size)}
     return [
         ("Condition", dict(common)),
         ("Observation", {**common, "code": ",".join(contract.OBSERVATION_CODES)}),

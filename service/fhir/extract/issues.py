@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from service.errors import InputError
+from service.errors import RequestError
 
 
-class InvalidInput(InputError, ValueError):
+class InvalidInput(RequestError, ValueError):
     """Input that cannot be assessed at all (not a Bundle, several patients, no patient...)."""
 
     code = "not-assessable"

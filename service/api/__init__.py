@@ -1,0 +1,47 @@
+"""The JSON API blueprint: health, readiness and metrics (the assessment routes join it).
+
+Every route is documented in ``openapi.yaml``; errors are FHIR OperationOutcomes
+(``service/web/errors.py``).
+"""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Blueprint, Response, jsonify
+
+from service.storage.keyvalue import StoreUnavailable
+from service.web import metrics
+from service.web.runtime import runtime
+
+log = logging.getLogger("noms_cds.http")
+
+bp = Blueprint("api", __name__)
+
+
+@bp.get("/healthz")
+def health() -> Response:
+    """Liveness: the process answers requests."""
+    return jsonify({"status": "ok"})
+
+
+@bp.get("/readyz")
+def ready() -> Response:
+    """Readiness: settings loaded and the shared store answering; 503 otherwise."""
+    checks = {"settings": "ok", "store": "ok"}
+    try:
+        runtime().store.ping()
+    except StoreUnavailable as exc:
+        log.warning("store not ready", extra={"event": "readiness", "error": str(exc)})
+        checks["store"] = "unavailable"
+    ready = all(value == "ok" for value in checks.values())
+    response = jsonify({"status": "ready" if ready else "not-ready", "checks": checks})
+    response.status_code = 200 if ready else 503
+    return response
+
+
+@bp.get("/metrics")
+def metrics_view() -> Response:
+    """Prometheus metrics of every worker."""
+    body, content_type = metrics.exposition()
+    return Response(body, content_type=content_type)

@@ -1,0 +1,171 @@
+"""The public keys that verify a CDS client's JWT: configured, or fetched and cached.
+
+Which keys (docs/architecture.md, CDS Hooks trust):
+
+1. the token names a ``jku`` on its issuer's allow-list: the JWKS at that URL;
+2. else the issuer's keys on record: inline or from a file (``jwks``/``jwks_file``), or fetched
+   from its configured ``jwks_url``; a ``jku`` not on the list is then neither fetched nor used;
+3. else the token is refused.
+
+Fetched JWKS are cached in the shared store (``NOMS_CDS_JWKS_CACHE_SECONDS``) so every worker
+and replica fetches once; a ``kid`` missing from the cache triggers one refetch at most every
+``REFRESH_AFTER`` seconds (key rotation), and a failed fetch is not retried for
+``FAILURE_BACKOFF`` seconds. A fetch sends no credentials and no cookies (``trust_env`` off: no
+``.netrc``), follows no redirect, and is bounded in size and time.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+import time
+from collections.abc import Callable
+from typing import Any, Final
+
+import requests
+import urllib3
+from joserfc.errors import JoseError
+from joserfc.jwk import Key, KeySet
+
+from service.config import PRIVATE_JWK_MEMBERS, TrustedIssuer
+from service.errors import InvalidJson, Unauthenticated
+from service.fhir import jsonio
+from service.storage.keyvalue import KeyValueStore
+
+log = logging.getLogger("noms_cds.cds")
+
+MAX_JWKS_BYTES: Final = 64 * 1024
+FETCH_TIMEOUT: Final = (3.0, 5.0)  # connect, read (seconds)
+FETCH_DEADLINE: Final = 8.0  # whole fetch, however slowly the bytes trickle
+REFRESH_AFTER: Final = 60.0
+FAILURE_BACKOFF: Final = 30.0
+
+
+class JwksUnavailable(Exception):
+    """A JWKS could not be fetched or is not a usable JWKS (the reason is for the log)."""
+
+
+def fetch_jwks(url: str) -> dict[str, Any]:
+    """GET a JWKS within the bounds; keep only usable public signing keys (EC, RSA, with kid).
+
+    Raises:
+        JwksUnavailable: the fetch failed or the answer is not a JWKS.
+    """
+    session = requests.Session()
+    session.trust_env = False  # no .netrc credentials; proxies are still taken from the env
+    started = time.monotonic()
+    try:
+        with session.get(
+            url,
+            timeout=FETCH_TIMEOUT,
+            allow_redirects=False,
+            stream=True,
+            headers={"Accept": "application/json"},
+            proxies=requests.utils.get_environ_proxies(url),
+        ) as response:
+            if response.status_code != 200:
+                raise JwksUnavailable(f"HTTP {response.status_code}")
+            body = bytearray()
+            # read1 returns what has arrived, so the deadline is checked however slow the peer
+            while chunk := response.raw.read1(8192):
+                body.extend(chunk)
+                if len(body) > MAX_JWKS_BYTES:
+                    raise JwksUnavailable(f"larger than {MAX_JWKS_BYTES} bytes")
+                if time.monotonic() - started > FETCH_DEADLINE:
+                    raise JwksUnavailable("too slow")
+    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
+        raise JwksUnavailable(type(exc).__name__) from exc
+    finally:
+        session.close()
+    try:
+        document = jsonio.loads(bytes(body), max_bytes=MAX_JWKS_BYTES, max_depth=8, what="the JWKS")
+    except InvalidJson as exc:
+        raise JwksUnavailable("not JSON") from exc
+    keys = document.get("keys") if isinstance(document, dict) else None
+    if not isinstance(keys, list):
+        raise JwksUnavailable("not a JWKS")
+    public = [
+        {name: value for name, value in key.items() if name not in PRIVATE_JWK_MEMBERS}
+        for key in keys
+        if isinstance(key, dict)
+        and key.get("kty") in {"EC", "RSA"}
+        and isinstance(key.get("kid"), str)
+    ]
+    return {"keys": public}
+
+
+def _key_by_kid(keys: KeySet, kid: str) -> Key | None:
+    return next((key for key in keys if key.kid == kid), None)
+
+
+def _import(jwks: dict[str, Any]) -> KeySet:
+    usable = []
+    for key in jwks.get("keys", []):
+        try:
+            usable.append(KeySet.import_key_set({"keys": [key]}).keys[0])
+        except (JoseError, ValueError, TypeError):
+            continue  # one broken key in a published set must not hide the others
+    return KeySet(usable)
+
+
+class KeySource:
+    """Finds the key for a token's issuer, ``jku`` and ``kid`` (see the module docstring)."""
+
+    def __init__(
+        self,
+        store: KeyValueStore,
+        cache_seconds: int,
+        fetch: Callable[[str], dict[str, Any]] = fetch_jwks,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._store = store
+        self._cache_seconds = cache_seconds
+        self._fetch = fetch
+        self._clock = clock
+
+    def key(self, issuer: TrustedIssuer, jku: str | None, kid: str) -> Key:
+        """The public key that must have signed the token.
+
+        Raises:
+            Unauthenticated: no allowed source of keys, the keys cannot be had, or none has
+                this ``kid``.
+        """
+        if jku is not None and issuer.allows_jku(jku):
+            return self._fetched_key(jku, kid)
+        if issuer.keys is not None:
+            key = _key_by_kid(issuer.keys, kid)
+            if key is None:
+                raise Unauthenticated("kid-unknown")
+            return key
+        if issuer.jwks_url is not None:
+            return self._fetched_key(issuer.jwks_url, kid)
+        raise Unauthenticated("jku-not-allowed" if jku is not None else "no-keys")
+
+    def _fetched_key(self, url: str, kid: str) -> Key:
+        name = hashlib.sha256(url.encode()).hexdigest()
+        cached = self._store.get("jwks:" + name)
+        if cached is not None:
+            entry = json.loads(cached)
+            key = _key_by_kid(_import(entry["jwks"]), kid)
+            if key is not None:
+                return key
+            if self._clock() - entry["fetched"] < REFRESH_AFTER:
+                raise Unauthenticated("kid-unknown")
+        if self._store.get("jwks-failed:" + name) is not None:
+            raise Unauthenticated("jwks-unavailable")
+        try:
+            jwks = self._fetch(url)
+        except JwksUnavailable as exc:
+            log.warning(
+                "JWKS fetch failed", extra={"event": "jwks", "url": url, "reason": str(exc)}
+            )
+            self._store.add("jwks-failed:" + name, "1", FAILURE_BACKOFF)
+            raise Unauthenticated("jwks-unavailable") from None
+        if self._cache_seconds:
+            entry = {"fetched": self._clock(), "jwks": jwks}
+            self._store.set("jwks:" + name, json.dumps(entry), self._cache_seconds)
+        key = _key_by_kid(_import(jwks), kid)
+        if key is None:
+            raise Unauthenticated("kid-unknown")
+        return key
