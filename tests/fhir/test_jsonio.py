@@ -159,3 +159,49 @@ def test_size_descriptions():
         "512 KiB",
         "100 bytes",
     ]
+
+
+# Cases first written for the web service's reader (now this one), kept.
+
+
+@pytest.mark.parametrize(
+    ("text", "depth_of_text"),
+    [
+        (b"1", 0),
+        (b"[]", 1),
+        (b"[[[]]]", 3),
+        (b'{"a": {"b": [1, 2, {"c": null}]}}', 4),
+        (b'["[[[[", "{{{{"]', 1),  # brackets inside strings do not count
+        (b'["\\"[[[", 1]', 1),  # an escaped quote does not end the string
+        (b'["\\\\", [[]]]', 3),  # an escaped backslash does
+        (b"[[], [], []]", 2),
+    ],
+)
+def test_depth_ignores_strings_and_counts_nesting(text: bytes, depth_of_text: int):
+    assert not jsonio.nesting_exceeds(text, depth_of_text)
+    assert depth_of_text == 0 or jsonio.nesting_exceeds(text, depth_of_text - 1)
+
+
+def test_unbalanced_deep_input_is_still_a_clean_error():
+    with pytest.raises(JsonTooDeep):
+        jsonio.loads(b'{"a":' * 50_000)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [b"{", b"[1, 2", b"{'single': 'quotes'}", b'"unterminated', b'"\\"\\"\\"' * 10_000],
+)
+def test_not_json_is_invalid_json(text: bytes):
+    with pytest.raises(InvalidJson):
+        jsonio.loads(text)
+
+
+def test_byte_order_mark_and_text_are_accepted():
+    assert jsonio.loads(b'\xef\xbb\xbf{"a": 1}') == {"a": 1}
+    assert jsonio.loads('{"name": "Zoë"}') == {"name": "Zoë"}
+
+
+def test_error_messages_do_not_echo_the_input():
+    with pytest.raises(InvalidJson) as caught:
+        jsonio.loads(b'{"patient": "Jane Doe" ')
+    assert "Jane" not in str(caught.value)
