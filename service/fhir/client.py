@@ -167,7 +167,7 @@ class FhirClient:
         if expected is not None and body["resourceType"] != expected:
             got = self.clean(body["resourceType"])[:40]
             raise FhirInvalidResponse(
-                f"{what}: the server answered with a {got}, not the {expected} asked for",
+                f"{what}: the server answered with {_a(got)}, not the {expected} asked for",
                 answer.status,
             )
         return body
@@ -410,3 +410,8 @@ class FhirClient:
                 resources.extend(found)
                 issues.extend(found_issues)
         return resources, issues
+
+
+def _a(name: str) -> str:
+    """``a Practitioner``, ``an OperationOutcome``."""
+    return f"{'an' if name[:1].upper() in 'AEIOU' else 'a'} {name}"

@@ -141,6 +141,16 @@ class HttpTransport:
         clock: Callable[[], float] = time.time,
     ) -> None:
         """
+        Args:
+            base_url: The FHIR base; every request must lie under it.
+            limits: The bounds (defaults: ``Limits()``).
+            session: A session of one's own (tests); without one, :func:`wire.new_session`
+                makes one whose sockets the deadline watchdog can shut. With another session
+                the deadline is still checked between the chunks of an answer, but a server
+                trickling its headers is stopped by the read timeout only.
+            sleep: Waits between attempts (tests record them instead).
+            clock: Wall time, for ``Retry-After`` dates.
+
         Raises:
             ValueError: ``base_url`` is not a usable FHIR base (see :meth:`FhirBase.parse`).
         """

@@ -45,6 +45,12 @@ from service.fhir.emit import Emitted
 from service.fhir.extract import InvalidInput, bundle_entries, reference_key
 from service.fhir.http import Answer
 from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
+from service.fhir.result_references import (
+    carries,
+    lookup_params,
+    reference_to,
+    resolve_references,
+)
 from service.fhir.write_report import (
     CREATED,
     EXISTING,
@@ -244,7 +250,9 @@ class _Writer:
             outcome = self._create(item, caps, written)
             outcomes.append(outcome)
             if outcome.status in (CREATED, EXISTING):
-                written[emitted.full_url] = _reference_to(outcome, emitted.resource)
+                written[emitted.full_url] = reference_to(
+                    outcome.reference, outcome.identifier, emitted.resource
+                )
         if provenance is not None:
             tag = provenance.resource["meta"]["tag"][0]["code"]
             targets = [t for t in provenance.resource["target"] if t["reference"] in written]
@@ -269,7 +277,7 @@ class _Writer:
             return WriteOutcome(
                 rtype, item.key, REFUSED, message=f"the server does not create {rtype} resources"
             )
-        resource, dropped = _resolve_references(item.resource, written)
+        resource, dropped = resolve_references(item.resource, written)
         notes = [f"{dropped} reference(s) to results not written were left out"] if dropped else []
         conditional = caps.known and rtype in caps.conditional_create
         try:
@@ -352,7 +360,7 @@ class _Writer:
             FhirError: the search failed: the result is then not written (it might be there).
         """
         try:
-            found, _ = self.client.search(rtype, _lookup_params(resource, item.condition))
+            found, _ = self.client.search(rtype, lookup_params(resource, item.condition))
         except FhirTemporaryError:
             raise
         except FhirError as exc:
@@ -364,7 +372,7 @@ class _Writer:
                 exc.status,
             ) from None
         for match in found:
-            if _carries(match, item.condition) and isinstance(match.get("id"), str):
+            if carries(match, item.condition) and isinstance(match.get("id"), str):
                 return f"{rtype}/{match['id']}"
         return None
 
@@ -416,70 +424,3 @@ def _all_failed(
             for e in everything
         ),
     )
-
-
-def _reference_to(outcome: WriteOutcome, resource: dict[str, Any]) -> dict[str, Any]:
-    """How later results cite a written one: its server id, else its identifier."""
-    if outcome.reference:
-        return {"reference": outcome.reference}
-    return {
-        "type": resource["resourceType"],
-        "identifier": {"system": codes.RESULT_IDENTIFIER_SYSTEM, "value": outcome.identifier},
-    }
-
-
-def _carries(resource: dict[str, Any], condition: str) -> bool:
-    """Whether a search match really carries the identifier (or tag) looked for."""
-    name, _, token = condition.partition("=")
-    system, _, value = token.partition("|")
-    if name == "identifier":
-        candidates = resource.get("identifier")
-        pairs = [(i.get("system"), i.get("value")) for i in candidates or [] if isinstance(i, dict)]
-    else:
-        meta = resource.get("meta") if isinstance(resource.get("meta"), dict) else {}
-        pairs = [
-            (t.get("system"), t.get("code")) for t in meta.get("tag") or [] if isinstance(t, dict)
-        ]
-    return (system, value) in pairs
-
-
-def _lookup_params(resource: dict[str, Any], condition: str) -> dict[str, str]:
-    """The search for an earlier copy of a result: its identifier (or tag), narrowed to its
-    patient and code, which some servers require of every Observation search (Epic)."""
-    params = dict([condition.split("=", 1)])
-    subject = (resource.get("subject") or {}).get("reference", "")
-    if subject.startswith("Patient/"):
-        params["patient"] = subject
-    coding = ((resource.get("code") or {}).get("coding") or [{}])[0]
-    if coding.get("system") and coding.get("code"):
-        params["code"] = f"{coding['system']}|{coding['code']}"
-    return params
-
-
-def _resolve_references(
-    resource: dict[str, Any], written: Mapping[str, dict[str, Any]]
-) -> tuple[dict[str, Any], int]:
-    """Replace ``urn:uuid`` references to written results (by their server id, or logically by
-    identifier); drop those to results not written, counting them."""
-    dropped = 0
-
-    def walk(node: Any) -> Any:
-        nonlocal dropped
-        if isinstance(node, dict):
-            reference = node.get("reference")
-            if isinstance(reference, str) and reference in written:
-                rest = {k: walk(v) for k, v in node.items() if k != "reference"}
-                return {**rest, **written[reference]}
-            return {k: walk(v) for k, v in node.items()}
-        if isinstance(node, list):
-            kept = []
-            for item in node:
-                ref = item.get("reference") if isinstance(item, dict) else None
-                if isinstance(ref, str) and ref.startswith("urn:uuid:") and ref not in written:
-                    dropped += 1
-                    continue
-                kept.append(walk(item))
-            return kept
-        return node
-
-    return walk(resource), dropped
