@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
-from service.errors import ConfigurationError, InvalidJson, JsonTooDeep
-from service.jsonlimits import loads_bounded
+from service.errors import ConfigurationError, InvalidJson
+from service.fhir import jsonio
 
 PREFIX: Final = "NOMS_"
 FILE_SUFFIX: Final = "_FILE"
@@ -265,8 +265,8 @@ def _json_value(name: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return loads_bounded(value)
-    except (InvalidJson, JsonTooDeep) as exc:
+        return jsonio.loads(value, what="the value")
+    except InvalidJson as exc:
         raise _fail(name, str(exc)) from exc
 
 
@@ -292,10 +292,11 @@ def _issuer(name: str, issuer: Any, entry: Any) -> TrustedIssuer:
     elif "jwks_file" in sources:
         path = Path(entry["jwks_file"]).expanduser()
         try:
-            keys = _public_jwks(f"{where} jwks_file", loads_bounded(path.read_bytes()))
+            data = path.read_bytes()
+            keys = _public_jwks(f"{where} jwks_file", jsonio.loads(data, what="the file"))
         except OSError as exc:
             raise ConfigurationError(f"{where}: cannot read {path} ({exc.strerror})") from exc
-        except (InvalidJson, JsonTooDeep) as exc:
+        except InvalidJson as exc:
             raise ConfigurationError(f"{where}: {path}: {exc}") from exc
     elif "jwks_url" in sources:
         jwks_url = _url(f"{name}: issuer {issuer!r}", entry["jwks_url"], https_unless_loopback=True)

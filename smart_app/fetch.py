@@ -13,8 +13,8 @@ from typing import Any, Final
 import requests
 import urllib3
 
-from service.errors import InvalidJson, JsonTooDeep
-from service.jsonlimits import loads_bounded
+from service.errors import InvalidJson
+from service.fhir import jsonio
 
 MAX_DOCUMENT_BYTES: Final = 256 * 1024
 MAX_DOCUMENT_DEPTH: Final = 16
@@ -63,6 +63,6 @@ def get_json(
     finally:
         session.close()
     try:
-        return loads_bounded(bytes(body), max_depth=MAX_DOCUMENT_DEPTH)
-    except (InvalidJson, JsonTooDeep) as exc:
+        return jsonio.loads(bytes(body), max_bytes=max_bytes, max_depth=MAX_DOCUMENT_DEPTH)
+    except InvalidJson as exc:  # too deep, not JSON, NaN...
         raise FetchFailed("not JSON") from exc
