@@ -24,6 +24,7 @@ def install(app: Flask, runtime: Runtime) -> None:
     """
     from service.config import SMART_CALLBACK_PATH
     from service.fhir.auth import algorithm_for, load_signing_key
+    from service.fhir.clients import FhirClients
     from smart_app.launch import SmartRuntime
     from smart_app.oauth import SmartOAuthClient
     from smart_app.sessions import SessionStore
@@ -40,7 +41,7 @@ def install(app: Flask, runtime: Runtime) -> None:
     )
     sessions = SessionStore(runtime.store, smart.session_lifetime)
     app.extensions[EXTENSION] = SmartRuntime(
-        settings, runtime.store, sessions, oauth, clock=runtime.clock
+        settings, runtime.store, sessions, oauth, FhirClients(), clock=runtime.clock
     )
     app.register_blueprint(bp)
     if not smart.issuers:

@@ -22,6 +22,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from service.config import Settings, SmartSettings, _is_loopback
+from service.fhir.clients import FhirClients
 from service.storage.keyvalue import KeyValueStore
 from smart_app.discovery import Endpoints, discover
 from smart_app.errors import (
@@ -54,12 +55,17 @@ MAX_DESCRIPTION: Final = 300
 
 @dataclass(frozen=True)
 class SmartRuntime:
-    """What the SMART app's views share (built once by ``smart_app.install``)."""
+    """What the SMART app's views share (built once by ``smart_app.install``).
+
+    ``fhir`` makes the sessions' FHIR clients: one connection pool and one CapabilityStatement
+    per EHR, shared by every session, and each client with its own session's token only.
+    """
 
     settings: Settings
     store: KeyValueStore
     sessions: SessionStore
     oauth: SmartOAuthClient
+    fhir: FhirClients
     clock: Callable[[], float] = time.time
 
     @property

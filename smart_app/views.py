@@ -149,7 +149,7 @@ def _session(session_id: str) -> SmartSession:
 def _client(session: SmartSession) -> tuple[FhirClient, SessionAuth]:
     rt = smart_runtime()
     auth = SessionAuth(session, rt.sessions, rt.oauth, clock=rt.clock)
-    return FhirClient(session.fhir_base, auth), auth
+    return rt.fhir.client(session.fhir_base, auth=auth), auth
 
 
 def _assess(session: SmartSession, form: FormInput) -> tuple[FhirClient, ChartAssessment]:
