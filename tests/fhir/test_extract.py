@@ -499,3 +499,29 @@ def test_several_primaries_with_different_classes_are_a_conflict():
     assert len(x.findings.primaries) == 2
     assert x.findings.radiosensitivity is None
     assert "primary-cancer" in x.findings.conflicting
+
+
+DICOM = "http://dicom.nema.org/resources/ontology/DCM"
+
+
+def test_imaging_study_series_body_site_is_a_coding_in_r4():
+    # R4 ImagingStudy.series.bodySite is a Coding, not a CodeableConcept (FHIR R4
+    # imagingstudy.html); the level must still be read from it.
+    study = {
+        "resourceType": "ImagingStudy",
+        "id": "mri-1",
+        "status": "available",
+        "subject": {"reference": "Patient/p1"},
+        "started": "2026-10-20T09:00:00Z",
+        "modality": [{"system": DICOM, "code": "MR"}],
+        "series": [
+            {
+                "uid": "1.2.3",
+                "modality": {"system": DICOM, "code": "MR"},
+                "bodySite": {"system": codes.SNOMED, "code": "33766003"},
+            }
+        ],
+    }
+    (summary,) = run(study).imaging
+    assert summary.levels == (Level.T9,)
+    assert summary.modalities == ("MR",)
