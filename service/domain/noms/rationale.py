@@ -1,0 +1,56 @@
+"""The sentences of a recommendation's rationale: what it rests on, and what would change it."""
+
+from __future__ import annotations
+
+from service.domain.findings import myelopathy_or_ces
+from service.domain.noms.model import Inputs
+
+PRIOR_RADIATION_UNKNOWN = (
+    "Prior radiation at this level is not recorded: if the level was irradiated before, "
+    "SRS re-irradiation replaces cEBRT and radiation oncology reviews the cord dose "
+    "(special case H)."
+)
+SINS_CONSULTATION = (
+    "SINS is 7 or more (potentially unstable) and no surgeon's call is recorded: "
+    "surgical consultation recommended."
+)
+SEPARATION_STABILIZATION = (
+    "Whether the separation surgery must also stabilize an unstable spine is the surgeon's call."
+)
+
+
+def inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:
+    """The first line: every input of N, O, M and S as the recommendation saw it."""
+    escc = inputs.escc
+    if escc.grade is not None:
+        n = f"ESCC {escc.grade.value}"
+        n += f" ({escc.category.value})" if escc.category else " (category undetermined)"
+    elif escc.category is not None:
+        n = "cord compression reported without a grade (high-grade)"
+    else:
+        n = "ESCC grade unknown"
+    neuro = {
+        True: "myelopathy or cauda equina syndrome",
+        False: "no myelopathy",
+        None: "myelopathy not recorded",
+    }[myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)]
+    o = inputs.radiosensitivity.value if inputs.radiosensitivity else "radiosensitivity unknown"
+    sins = inputs.sins
+    m = f"SINS {sins.describe_total()}"
+    if sins.band:
+        m += f" ({sins.band.label})"
+    if inputs.surgeon_stability:
+        m += f", surgeon's call: {inputs.surgeon_stability.value}"
+        if stability_conflict:
+            m += " (contradicts the SINS band)"
+    s = {
+        True: "able to tolerate surgery",
+        False: "unable to tolerate surgery",
+        None: "ability to tolerate surgery not recorded",
+    }[inputs.surgical_candidate]
+    return f"{inputs.level.value}: N {n}, {neuro}; O {o}; M {m}; S {s}."
+
+
+def depends_on(names: list[str]) -> str:
+    """The line that introduces the candidates of an open plan."""
+    return "The plan depends on " + ", ".join(names) + ":"

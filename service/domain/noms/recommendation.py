@@ -1,0 +1,217 @@
+"""The NOMS recommendation for one level: every completion decided, then what they agree on.
+
+How unknown inputs are handled (docs/clinical-rules.md §9.6): every unknown input of the table is
+tried with each of its values (completions.py). If every completion leads to the same plan, that
+plan stands and the unknown input did not matter. Otherwise the plan is "needs clinician input",
+each part (radiation, surgery, stabilization) is stated where the completions agree, the inputs
+that change the answer are listed as missing, and the rationale spells out every candidate. Prior
+radiation is a modifier applied after the table (special case H): when it is unknown the table's
+plan stands and "prior-radiation" is listed as missing, with what would change.
+"""
+
+from __future__ import annotations
+
+from service.domain.escc import Category
+from service.domain.findings import StabilityCall, myelopathy_or_ces
+from service.domain.noms import rationale
+from service.domain.noms.completions import (
+    Completion,
+    Dimension,
+    candidate_lines,
+    common,
+    completions,
+    deciding,
+)
+from service.domain.noms.decision import decide
+from service.domain.noms.model import (
+    Flag,
+    Inputs,
+    Plan,
+    Radiation,
+    Recommendation,
+    Rule,
+    Stability,
+    Stabilization,
+    Surgery,
+)
+from service.domain.noms.outcome import Outcome, World
+from service.domain.noms.special_cases import special_h
+from service.domain.scoring import ScoreResult
+
+
+def recommend(inputs: Inputs) -> Recommendation:
+    """Recommend a plan for one level, showing the rules, flags and missing inputs behind it."""
+    if inputs.out_of_scope is not None:
+        return Recommendation(
+            inputs.level,
+            Plan.OUT_OF_SCOPE,
+            Radiation.UNDETERMINED,
+            Surgery.UNDETERMINED,
+            Stabilization.UNDETERMINED,
+            (Rule.OUT_OF_SCOPE,),
+            (),
+            (),
+            (
+                f"{inputs.out_of_scope.value.capitalize()} at {inputs.level.value}: NOMS, ESCC and "
+                "SINS do not apply; refer to the spine oncology team.",
+            ),
+        )
+
+    stabilities, stability_conflict = _stability_values(inputs)
+    dims = _dimensions(inputs, stabilities)
+    outcomes: dict[Completion, Outcome] = {}
+    for combo in completions(dims):
+        n, neuro, m, s = combo
+        outcome = decide(World(n, neuro, m, s, inputs.escc.grade), inputs)
+        if inputs.prior_radiation:
+            outcome = special_h(outcome)
+        outcomes[combo] = outcome
+
+    settled = len({o.core for o in outcomes.values()}) == 1
+    # Separation surgery covers a stable (R7) and an unstable (R9) spine alike: when only the
+    # stabilization part differs and the plan is defined, the plan stands and the surgeon
+    # settles the stabilization.
+    plan_only = {o.core[:3] for o in outcomes.values()}
+    missing: list[str] = []
+    lines = [rationale.inputs_sentence(inputs, stability_conflict)]
+    if settled:
+        plan, radiation, surgery, stabilization = next(iter(outcomes.values())).core
+        lines.extend(dict.fromkeys(o.text for o in outcomes.values()))
+        missing.extend(name for o in outcomes.values() for name in o.missing)
+    elif len(plan_only) == 1 and next(iter(plan_only))[0] is Plan.SEPARATION_SURGERY_THEN_SRS:
+        plan, radiation, surgery = next(iter(plan_only))
+        stabilization = Stabilization.SURGICAL_CONSULTATION
+        lines.extend(dict.fromkeys(o.text for o in outcomes.values()))
+        missing.extend(name for key in deciding(dims, outcomes) for name in dims[key].names)
+        lines.append(rationale.SEPARATION_STABILIZATION)
+    else:
+        plan = Plan.NEEDS_CLINICIAN_INPUT
+        radiation = common((o.radiation for o in outcomes.values()), Radiation.UNDETERMINED)
+        surgery = common((o.surgery for o in outcomes.values()), Surgery.UNDETERMINED)
+        stabilization = common((o.stabilization for o in outcomes.values()), None)
+        if stabilization is None:
+            stabilization = (
+                Stabilization.SURGICAL_CONSULTATION
+                if stability_conflict or _consultation_indicated(inputs.sins)
+                else Stabilization.UNDETERMINED
+            )
+        keys = deciding(dims, outcomes)
+        missing.extend(name for key in keys for name in dims[key].names)
+        missing.extend(name for o in outcomes.values() for name in o.missing)
+        lines.append(rationale.depends_on([name for k in keys for name in dims[k].names]))
+        lines.extend(candidate_lines(dims, keys, outcomes))
+
+    if inputs.prior_radiation is None and radiation in (Radiation.CEBRT, Radiation.SRS):
+        missing.append("prior-radiation")
+        lines.append(rationale.PRIOR_RADIATION_UNKNOWN)
+    lines.extend(inputs.escc.notes)
+
+    flags = _flags(inputs, list(outcomes.values()), stability_conflict, lines)
+    return Recommendation(
+        level=inputs.level,
+        plan=plan,
+        radiation=radiation,
+        surgery=surgery,
+        stabilization=stabilization,
+        rules=_rules(list(outcomes.values()), settled),
+        flags=tuple(f for f in Flag if f in flags),
+        missing=tuple(dict.fromkeys(missing)),
+        rationale=tuple(lines),
+    )
+
+
+def _dimensions(inputs: Inputs, stabilities: tuple[Stability, ...]) -> dict[str, Dimension]:
+    neuro = myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)
+    neuro_unknown = tuple(
+        name
+        for name, value in (
+            ("myelopathy", inputs.myelopathy),
+            ("cauda-equina-syndrome", inputs.cauda_equina),
+        )
+        if value is None
+    )
+    escc = inputs.escc
+    return {
+        "escc": Dimension(
+            escc.missing,
+            (escc.category,) if escc.category else (Category.LOW, Category.HIGH),
+            {Category.LOW: "low-grade compression", Category.HIGH: "high-grade compression"},
+        ),
+        "neuro": Dimension(
+            neuro_unknown,
+            (neuro,) if neuro is not None else (True, False),
+            {
+                True: "myelopathy or cauda equina syndrome",
+                False: "no myelopathy or cauda equina syndrome",
+            },
+        ),
+        "stability": Dimension(
+            (*inputs.sins.missing, "stability-assessment"),
+            stabilities,
+            {Stability.STABLE: "stable spine", Stability.UNSTABLE: "unstable spine"},
+        ),
+        "surgery": Dimension(
+            ("surgical-candidate",),
+            (inputs.surgical_candidate,)
+            if inputs.surgical_candidate is not None
+            else (True, False),
+            {True: "able to tolerate surgery", False: "unable to tolerate surgery"},
+        ),
+    }
+
+
+def _stability_values(inputs: Inputs) -> tuple[tuple[Stability, ...], bool]:
+    """Stabilities still possible, and whether the surgeon's call contradicts a certain band."""
+    bands = {band.code for band in inputs.sins.possible_bands}
+    call = inputs.surgeon_stability
+    as_stability = {
+        StabilityCall.STABLE: Stability.STABLE,
+        StabilityCall.UNSTABLE: Stability.UNSTABLE,
+    }
+    both = (Stability.STABLE, Stability.UNSTABLE)
+    if bands == {"stable"}:
+        return (both, True) if call is StabilityCall.UNSTABLE else ((Stability.STABLE,), False)
+    if bands == {"unstable"}:
+        return (both, True) if call is StabilityCall.STABLE else ((Stability.UNSTABLE,), False)
+    if call is not None:
+        return (as_stability[call],), False
+    return both, False
+
+
+def _flags(
+    inputs: Inputs, outcomes: list[Outcome], stability_conflict: bool, lines: list[str]
+) -> set[Flag]:
+    # A flag of the table holds only if it holds whatever the unknown inputs are; conditional
+    # advice is in the rationale's candidate lines instead.
+    flags: set[Flag] = set.intersection(*(set(o.flags) for o in outcomes))
+    if inputs.escc.flag_1c:
+        flags.add(Flag.ESCC_1C)
+    potentially_unstable = any(b.code == "potentially-unstable" for b in inputs.sins.possible_bands)
+    if (
+        inputs.surgeon_stability is None
+        and potentially_unstable
+        and _consultation_indicated(inputs.sins)
+    ):
+        flags.add(Flag.SINS_INDETERMINATE)
+        lines.append(rationale.SINS_CONSULTATION)
+    if inputs.conflicting or stability_conflict or inputs.escc.conflict:
+        flags.add(Flag.CONFLICTING_DATA)
+    if inputs.preliminary:
+        flags.add(Flag.PRELIMINARY_DATA)
+    return flags
+
+
+def _rules(outcomes: list[Outcome], settled: bool) -> tuple[Rule, ...]:
+    """Rule ids to cite: every candidate's when the plan is open; when it is settled, the core
+    rows of every completion but a special case only if it holds in all of them (special case E
+    needs "no myelopathy", so an unknown myelopathy does not cite it)."""
+    every = set(r for o in outcomes for r in o.rules)
+    if settled:
+        common_rules = set.intersection(*(set(o.rules) for o in outcomes))
+        every = {r for r in every if r in common_rules or r.is_core_row}
+    return tuple(r for r in Rule if r in every)
+
+
+def _consultation_indicated(sins: ScoreResult) -> bool:
+    """SINS 7–18 means surgical consultation whatever the exact band (SOSG binary form)."""
+    return all(band.code != "stable" for band in sins.possible_bands)
