@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from service.domain import bauer, escc, nesms, noms, risk, sins, tokuhashi, tomita
+from service.domain import bauer, escc, nesms, neurology, noms, risk, sins, tokuhashi, tomita
 from service.domain.findings import LesionFindings, PatientFindings, input_key
 from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
@@ -24,6 +24,7 @@ class LevelAssessment:
     """Everything computed for one vertebral level, with the input keys behind each part."""
 
     lesion: LesionFindings
+    neurology: neurology.LevelNeurology
     sins: ScoreResult
     escc: escc.EsccResult
     recommendation: noms.Recommendation
@@ -59,8 +60,36 @@ def _known(
     return tuple(input_key(name, level) for name, value in names_and_values if value is not None)
 
 
+def level_neurology(findings: PatientFindings, lesion: LesionFindings) -> neurology.LevelNeurology:
+    """Myelopathy and cauda equina syndrome at one level: its own record, else the patient's."""
+    return neurology.at_level(
+        lesion.level,
+        lesion.myelopathy if lesion.myelopathy is not None else findings.myelopathy,
+        lesion.cauda_equina if lesion.cauda_equina is not None else findings.cauda_equina,
+        myelopathy_at_level=lesion.myelopathy is not None,
+        cauda_equina_at_level=lesion.cauda_equina is not None,
+    )
+
+
+def _neurology_keys(neuro: neurology.LevelNeurology) -> tuple[str, ...]:
+    """Input keys of the findings used at a level (``T9/myelopathy`` or ``myelopathy``)."""
+    return tuple(
+        input_key(f.kind.value, neuro.level if f.at_level else None)
+        for f in neuro.applicable
+        if f.recorded is not None
+    )
+
+
+def _explained(neuro: neurology.LevelNeurology, result: escc.EsccResult) -> bool | None:
+    """Myelopathy or CES present and explicable by this level's compression (§15.1)."""
+    if result.grade is not None and not escc.can_cause_neurology(result.grade, result.level):
+        return False
+    return neuro.present
+
+
 def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAssessment:
     level = lesion.level
+    neuro = level_neurology(findings, lesion)
     sins_result = sins.score(
         sins.Inputs(
             level,
@@ -81,13 +110,8 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
             (
                 *sins_inputs,
                 *escc_inputs,
-                *_known(
-                    (
-                        ("myelopathy", findings.myelopathy),
-                        ("cauda-equina-syndrome", findings.cauda_equina),
-                        ("surgical-candidate", findings.surgical_candidate),
-                    )
-                ),
+                *_neurology_keys(neuro),
+                *_known((("surgical-candidate", findings.surgical_candidate),)),
                 *(("primary-cancer",) if findings.primaries else ()),
                 *_known(
                     (
@@ -103,8 +127,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
         noms.Inputs(
             level=level,
             escc=escc_result,
-            myelopathy=findings.myelopathy,
-            cauda_equina=findings.cauda_equina,
+            neurology=neuro,
             radiosensitivity=findings.radiosensitivity,
             sins=sins_result,
             surgeon_stability=lesion.surgeon_stability,
@@ -119,10 +142,11 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
     )
     return LevelAssessment(
         lesion=lesion,
+        neurology=neuro,
         sins=sins_result,
         escc=escc_result,
         recommendation=recommendation,
-        neurologic_risk=risk.neurologic(escc_result, findings.myelopathy_or_ces),
+        neurologic_risk=risk.neurologic(escc_result, _explained(neuro, escc_result)),
         mechanical_risk=risk.mechanical(sins_result, lesion.surgeon_stability),
         sins_inputs=sins_inputs,
         escc_inputs=escc_inputs,

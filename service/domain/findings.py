@@ -50,7 +50,11 @@ def input_key(name: str, level: Level | None = None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LesionFindings:
-    """What the chart says about the metastasis at one vertebral level."""
+    """What the chart says about the metastasis at one vertebral level.
+
+    ``myelopathy`` and ``cauda_equina`` are set only when a record names this level (a body
+    site); otherwise the patient-level finding applies, by anatomy (docs/clinical-rules.md §15.1).
+    """
 
     level: Level
     pain: Pain | None = None
@@ -60,6 +64,8 @@ class LesionFindings:
     posterolateral: Posterolateral | None = None
     escc_grade: Grade | None = None
     cord_compression_reported: bool = False
+    myelopathy: bool | None = None
+    cauda_equina: bool | None = None
     prior_radiation: bool | None = None
     surgeon_stability: StabilityCall | None = None
     out_of_scope: OutOfScope | None = None

@@ -120,18 +120,36 @@ def _item(key: str, label: str, table: dict, answer: Enum | None, input_name: st
     return known_item(key, label, options, table[answer], answer.value, (input_name,))
 
 
+def _location(level: Level) -> Item:
+    """The location item: known from a vertebra; a range for the sacrum without a segment.
+
+    docs/clinical-rules.md §15.10: an unsegmented sacral lesion is junctional (S1, 3 points) or
+    rigid (S2–S5, 0 points); the segment is what the record could still supply. The coccyx is not
+    defined by SINS (§1.4): every location stays open and nothing the record could add settles it.
+    """
+    options = sorted(set(LOCATION_POINTS.values()))
+    locations = level.sins_locations
+    if len(locations) == 1:
+        (location,) = locations
+        answer = f"{location.value} ({level.value})"
+        return known_item(
+            "location", "Location", options, LOCATION_POINTS[location], answer, ("level",)
+        )
+    if locations:
+        possible = [LOCATION_POINTS[location] for location in locations]
+        answer = f"{level.label}: " + " or ".join(loc.value for loc in locations)
+        return open_item(
+            "location", "Location", options, possible, answer, ("level",), ("sacral-segment",)
+        )
+    return open_item(
+        "location", "Location", options, options, f"{level.label}: not defined by SINS", ("level",)
+    )
+
+
 def score(inputs: Inputs) -> ScoreResult:
     """Score SINS for one level; unknown answers widen the range instead of counting as 0."""
-    location = inputs.level.sins_location
     items = (
-        known_item(
-            "location",
-            "Location",
-            sorted(set(LOCATION_POINTS.values())),
-            LOCATION_POINTS[location],
-            f"{location.value} ({inputs.level.value})",
-            ("level",),
-        ),
+        _location(inputs.level),
         _item("pain", "Pain", PAIN_POINTS, inputs.pain, "sins-pain"),
         _item(
             "bone-lesion", "Bone lesion", BONE_LESION_POINTS, inputs.bone_lesion, "sins-bone-lesion"

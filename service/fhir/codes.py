@@ -259,6 +259,9 @@ SPINE_ONCOLOGY_CONCEPTS: Final[dict[str, str]] = {
     "flag-obtain-tissue-diagnosis": "Obtain a tissue diagnosis",
     "flag-conflicting-data": "Conflicting data",
     "flag-preliminary-data": "Preliminary data",
+    "flag-myelopathy-unexplained": "Myelopathy not explained by this level",
+    "flag-confirm-surgical-candidacy": "Confirm surgical candidacy",
+    "flag-prior-radiation-adjacent": "Prior radiation at an adjacent level",
     # Item codes added to the contract (docs/fhir-output.md)
     "tokuhashi-general-condition": "Tokuhashi general condition",
     "tokuhashi-extraspinal-bone-metastases": "Tokuhashi extraspinal bone metastases",
@@ -408,6 +411,10 @@ VERTEBRA: Final[dict[Level, Code]] = {
         (Level.S3, "49967005", "Structure of third sacral vertebra"),
         (Level.S4, "69950008", "Structure of fourth sacral vertebra"),
         (Level.S5, "21452006", "Structure of fifth sacral vertebra"),
+        # Groupers of the same value set: a sacral lesion without its segment, and the coccyx
+        # (docs/clinical-rules.md §15.10; displays as in DICOM CID 4).
+        (Level.SACRUM, "54735007", "Sacrum"),
+        (Level.COCCYX, "64688005", "Coccyx"),
     )
 }
 LEVEL_BY_SNOMED: Final = {code.code: level for level, code in VERTEBRA.items()}
@@ -655,6 +662,9 @@ FLAG: Final = {
     Flag.OBTAIN_TISSUE_DIAGNOSIS: "flag-obtain-tissue-diagnosis",
     Flag.CONFLICTING_DATA: "flag-conflicting-data",
     Flag.PRELIMINARY_DATA: "flag-preliminary-data",
+    Flag.MYELOPATHY_UNEXPLAINED: "flag-myelopathy-unexplained",
+    Flag.CONFIRM_SURGICAL_CANDIDACY: "flag-confirm-surgical-candidacy",
+    Flag.PRIOR_RADIATION_ADJACENT: "flag-prior-radiation-adjacent",
 }
 ESCC_GRADE_CODE: Final = {grade: code for code, grade in ESCC_GRADE.items()}
 SINS_BAND: Final = {

@@ -208,7 +208,7 @@ def test_every_answer_combination_at_every_level():
     fields = [field for _k, field, _n, _t in ANSWERED]
     tables = [table for _k, _f, _n, table in ANSWERED]
     checked = 0
-    for level in Level:
+    for level in Level.segments():
         for combo in product(*(list(table) for table in tables)):
             answers = dict(zip(fields, combo, strict=True))
             result = sins.score(Inputs(level, **answers))
@@ -352,7 +352,7 @@ OPTIONAL_ANSWERS = {
 
 
 @settings(max_examples=300, deadline=None)
-@given(level=st.sampled_from(list(Level)), answers=st.fixed_dictionaries(OPTIONAL_ANSWERS))
+@given(level=st.sampled_from(Level.segments()), answers=st.fixed_dictionaries(OPTIONAL_ANSWERS))
 def test_partial_answers_report_exactly_the_totals_of_every_completion(level, answers):
     result = sins.score(Inputs(level, **answers))
     choices = [
@@ -378,3 +378,36 @@ def test_partial_answers_report_exactly_the_totals_of_every_completion(level, an
             assert item.possible == tuple(sorted(table.values()))
         else:
             assert item.points == table[answers[field]]
+
+
+# docs/clinical-rules.md §15.10: a sacral lesion without its segment is at "sacrum, segment not
+# given": location junctional (S1, 3) or rigid (S2-S5, 0), a range, with the segment missing.
+# §1.4: the coccyx is not defined by SINS; nothing the record could add settles its location.
+UNSEGMENTED = [
+    # level, answers, totals, missing
+    (Level.SACRUM, {"pain": Pain.PAIN_FREE, "bone_lesion": BoneLesion.BLASTIC,
+                    "alignment": Alignment.NORMAL, "collapse": Collapse.NONE,
+                    "posterolateral": Posterolateral.NONE}, (0, 3), ("sacral-segment",)),
+    (Level.SACRUM, {"pain": Pain.MECHANICAL, "bone_lesion": BoneLesion.LYTIC,
+                    "alignment": Alignment.DE_NOVO_DEFORMITY, "collapse": Collapse.AT_LEAST_50,
+                    "posterolateral": Posterolateral.BILATERAL}, (13, 16), ("sacral-segment",)),
+    (Level.S1, {"pain": Pain.PAIN_FREE, "bone_lesion": BoneLesion.BLASTIC,
+                "alignment": Alignment.NORMAL, "collapse": Collapse.NONE,
+                "posterolateral": Posterolateral.NONE}, (3,), ()),
+    (Level.COCCYX, {"pain": Pain.PAIN_FREE, "bone_lesion": BoneLesion.BLASTIC,
+                    "alignment": Alignment.NORMAL, "collapse": Collapse.NONE,
+                    "posterolateral": Posterolateral.NONE}, (0, 1, 2, 3), ()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("level", "answers", "totals", "missing"),
+    UNSEGMENTED,
+    ids=["sacrum-stable", "sacrum-unstable-either-way", "s1-negative", "coccyx"],
+)
+def test_location_of_the_unsegmented_sacrum_and_the_coccyx(level, answers, totals, missing):
+    result = sins.score(Inputs(level, **answers))
+    assert result.totals == totals
+    assert result.missing == missing
+    if level is Level.SACRUM and totals[0] >= 13:
+        assert result.band.code == "unstable"

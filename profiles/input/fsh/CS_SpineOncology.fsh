@@ -176,6 +176,9 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #flag-obtain-tissue-diagnosis "Obtain a tissue diagnosis" "Histology is unknown: a biopsy is needed before the oncologic assessment."
 * #flag-conflicting-data "Conflicting data" "The record holds contradictory values for an input; the newest was used and the conflict is reported."
 * #flag-preliminary-data "Preliminary data" "An input used came from a preliminary result."
+* #flag-myelopathy-unexplained "Myelopathy not explained by this level" "Myelopathy or cauda equina syndrome is present, but this level's compression cannot cause it (ESCC 0 or 1a at any level, or 1b where the cord lies above the conus): the plan follows the rows without myelopathy; look for another level or cause."
+* #flag-confirm-surgical-candidacy "Confirm surgical candidacy" "Urgent decompression is recommended for myelopathy from a tumour of unknown histology (NOMS special case C) while the patient's ability to tolerate surgery is not recorded: confirm it."
+* #flag-prior-radiation-adjacent "Prior radiation at an adjacent level" "Radiotherapy is recorded at the level above or below: radiation oncology to review the overlap of the fields."
 
 // ---------------------------------------------------------------------------------------------
 // NOMS assessment (RiskAssessment)

@@ -113,6 +113,9 @@ Description: "Flags NOMS-CDS attaches to a recommendation or an ESCC category."
 * SO#flag-obtain-tissue-diagnosis
 * SO#flag-conflicting-data
 * SO#flag-preliminary-data
+* SO#flag-myelopathy-unexplained
+* SO#flag-confirm-surgical-candidacy
+* SO#flag-prior-radiation-adjacent
 
 ValueSet: NomsOutcomeVS
 Id: noms-outcome-vs

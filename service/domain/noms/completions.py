@@ -8,7 +8,8 @@ decides when changing it alone changes the plan (docs/clinical-rules.md §9.6, "
 
 from __future__ import annotations
 
-from collections.abc import Hashable, Iterable, Mapping
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass, field
 from itertools import product
 from typing import Any
@@ -24,11 +25,20 @@ class Dimension:
         names: The inputs that would settle it (what is listed as missing when it decides).
         values: The values still possible; one value means it is known.
         describe: Each value in words, for the candidate lines of the rationale.
+        merge: How several values of one candidate are said together (default: joined by "or").
     """
 
     names: tuple[str, ...]
     values: tuple[Any, ...]
     describe: Mapping[Any, str] = field(default_factory=dict)
+    merge: Callable[[list[Any]], str] | None = None
+
+    def say(self, values: list[Any]) -> str:
+        """Several values of this dimension in words, in the dimension's order."""
+        ordered = [v for v in self.values if v in values]
+        if self.merge is not None:
+            return self.merge(ordered)
+        return " or ".join(self.describe[v] for v in ordered)
 
     @property
     def known(self) -> bool:
@@ -72,7 +82,8 @@ def candidate_lines(
     """One line per distinct candidate, with the situations that lead to it.
 
     Within one candidate's situations, an input that takes every value is irrelevant to that
-    candidate and is left out of its description.
+    candidate and is left out of its description; values of the first input that differ only
+    there are said together ("if ESCC 0, 1a or 1b and myelopathy").
     """
     order = list(dims)
     groups: dict[tuple[str, str], set[tuple]] = {}
@@ -81,18 +92,27 @@ def candidate_lines(
         groups.setdefault((outcome.plan.value, outcome.text), set()).add(situation)
     lines = []
     for (plan, text), situations in groups.items():
-        active = list(range(len(keys)))
-        for position in range(len(keys)):
-            values = dims[keys[position]].values
-            if all(
+        active = [
+            position
+            for position in range(len(keys))
+            if not all(
                 (*t[:position], v, *t[position + 1 :]) in situations
                 for t in situations
-                for v in values
-            ):
-                active.remove(position)
-        described = dict.fromkeys(
-            " and ".join(dims[keys[i]].describe[t[i]] for i in active) for t in situations
-        )
+                for v in dims[keys[position]].values
+            )
+        ]
+        merged: dict[tuple, list[Any]] = defaultdict(list)
+        for t in situations:
+            rest = tuple(t[i] for i in active[1:])
+            if active and t[active[0]] not in merged[rest]:
+                merged[rest].append(t[active[0]])
+            elif not active:
+                merged[rest] = []
+        described = set()
+        for rest, first in merged.items():
+            words = [dims[keys[active[0]]].say(first)] if active else []
+            words += [dims[keys[i]].describe[v] for i, v in zip(active[1:], rest, strict=True)]
+            described.add(" and ".join(words))
         conditions = "; or if ".join(sorted(d for d in described if d))
         lines.append(f"- {plan} ({text})" + (f" if {conditions}" if conditions else ""))
     return lines

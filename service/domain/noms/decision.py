@@ -8,10 +8,12 @@ applied afterwards, in recommendation.py, because it modifies whatever plan resu
 
 from __future__ import annotations
 
-from service.domain.escc import Category
+from dataclasses import replace
+
+from service.domain.escc import Category, can_cause_neurology
 from service.domain.histology import Radiosensitivity
 from service.domain.noms import special_cases as sc
-from service.domain.noms.model import Inputs
+from service.domain.noms.model import Flag, Inputs
 from service.domain.noms.outcome import Outcome, World, defined, stabilization_of
 from service.domain.noms.table import ROW_TEXT, Compression, Oncologic, row
 
@@ -23,7 +25,29 @@ _ONCOLOGIC = {
 
 
 def decide(w: World, inputs: Inputs) -> Outcome:
-    """The outcome for one world (every table input known)."""
+    """The outcome for one world (every table input known).
+
+    Myelopathy or cauda equina syndrome counts only where this level's compression can cause it
+    (docs/clinical-rules.md §15.1): otherwise the "no myelopathy" rows apply and the finding is
+    flagged as unexplained by this level.
+    """
+    if not w.neuro or can_cause_neurology(w.grade, inputs.level):
+        return _decide(w, inputs)
+    outcome = _decide(replace(w, neuro=False), inputs)
+    return replace(
+        outcome,
+        flags=outcome.flags | {Flag.MYELOPATHY_UNEXPLAINED},
+        text=f"{outcome.text}; {_finding(inputs)} is not explained by ESCC {w.grade.value} at "
+        f"{inputs.level.label}: look for another level or cause",
+    )
+
+
+def _finding(inputs: Inputs) -> str:
+    present = [f.kind.label for f in inputs.neurology.applicable if f.value]
+    return " and ".join(present) or "myelopathy or cauda equina syndrome"
+
+
+def _decide(w: World, inputs: Inputs) -> Outcome:
     o = inputs.radiosensitivity
     high = w.n is Category.HIGH
     if o is Radiosensitivity.UNKNOWN:

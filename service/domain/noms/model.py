@@ -14,13 +14,14 @@ from service.domain.escc import EsccResult
 from service.domain.findings import OutOfScope, StabilityCall
 from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
+from service.domain.neurology import LevelNeurology
 from service.domain.scoring import ScoreResult
 
 REFERENCE: Final = (
     "Laufer I et al. Oncologist 2013;18(6):744-751, doi:10.1634/theoncologist.2012-0293; "
     "Barzilai O et al. J Clin Oncol 2017;35(21):2419-2427, doi:10.1200/JCO.2017.72.7362"
 )
-RULE_SET_VERSION: Final = "1"
+RULE_SET_VERSION: Final = "2"
 
 
 class Plan(Enum):
@@ -117,6 +118,14 @@ class Flag(Enum):
     OBTAIN_TISSUE_DIAGNOSIS = "no tissue diagnosis: obtain one"
     CONFLICTING_DATA = "sources in the chart disagree"
     PRELIMINARY_DATA = "rests on preliminary results"
+    MYELOPATHY_UNEXPLAINED = (
+        "myelopathy (or CES) is not explained by this level's compression: "
+        "look for another level or cause"
+    )
+    CONFIRM_SURGICAL_CANDIDACY = "urgent surgery planned: confirm the patient can tolerate it"
+    PRIOR_RADIATION_ADJACENT = (
+        "radiotherapy at an adjacent level: radiation oncology to review overlap"
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +133,8 @@ class Inputs:
     """What the recommendation for one level rests on.
 
     Attributes:
+        neurology: Myelopathy and cauda equina syndrome as they stand at this level (anatomy
+            and body sites applied, docs/clinical-rules.md §15.1).
         radiosensitivity: The NOMS class, or None when no primary is on record or primaries
             disagree (see ``primaries_on_record``).
         primaries_on_record: How many active primary cancers the chart holds.
@@ -134,8 +145,7 @@ class Inputs:
 
     level: Level
     escc: EsccResult
-    myelopathy: bool | None
-    cauda_equina: bool | None
+    neurology: LevelNeurology
     radiosensitivity: Radiosensitivity | None
     sins: ScoreResult
     surgeon_stability: StabilityCall | None = None

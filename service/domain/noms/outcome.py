@@ -10,13 +10,17 @@ from service.domain.noms.model import Flag, Plan, Radiation, Rule, Stability, St
 
 @dataclass(frozen=True, slots=True)
 class World:
-    """Every table input known: compression category (and grade), neurology, stability, S."""
+    """Every table input known: compression category and grade, neurology, stability, S.
+
+    ``neuro`` is myelopathy or cauda equina syndrome present among the findings that can arise at
+    the level; whether this level's compression can explain it is decided in decision.py.
+    """
 
     n: Category
     neuro: bool
     m: Stability
     s: bool
-    grade: Grade | None = None
+    grade: Grade
 
 
 @dataclass(frozen=True, slots=True)

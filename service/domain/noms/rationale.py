@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from service.domain.findings import myelopathy_or_ces
 from service.domain.noms.model import Inputs
 
 PRIOR_RADIATION_UNKNOWN = (
@@ -29,11 +28,7 @@ def inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:
         n = "cord compression reported without a grade (high-grade)"
     else:
         n = "ESCC grade unknown"
-    neuro = {
-        True: "myelopathy or cauda equina syndrome",
-        False: "no myelopathy",
-        None: "myelopathy not recorded",
-    }[myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)]
+    neuro = inputs.neurology.sentence()
     o = inputs.radiosensitivity.value if inputs.radiosensitivity else "radiosensitivity unknown"
     sins = inputs.sins
     m = f"SINS {sins.describe_total()}"
@@ -48,7 +43,7 @@ def inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:
         False: "unable to tolerate surgery",
         None: "ability to tolerate surgery not recorded",
     }[inputs.surgical_candidate]
-    return f"{inputs.level.value}: N {n}, {neuro}; O {o}; M {m}; S {s}."
+    return f"{inputs.level.label}: N {n}, {neuro}; O {o}; M {m}; S {s}."
 
 
 def depends_on(names: list[str]) -> str:

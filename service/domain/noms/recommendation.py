@@ -11,8 +11,11 @@ plan stands and "prior-radiation" is listed as missing, with what would change.
 
 from __future__ import annotations
 
-from service.domain.escc import Category
-from service.domain.findings import StabilityCall, myelopathy_or_ces
+from collections import defaultdict
+
+from service.domain import escc
+from service.domain.escc import Category, Grade
+from service.domain.findings import StabilityCall
 from service.domain.noms import rationale
 from service.domain.noms.completions import (
     Completion,
@@ -61,8 +64,8 @@ def recommend(inputs: Inputs) -> Recommendation:
     dims = _dimensions(inputs, stabilities)
     outcomes: dict[Completion, Outcome] = {}
     for combo in completions(dims):
-        n, neuro, m, s = combo
-        outcome = decide(World(n, neuro, m, s, inputs.escc.grade), inputs)
+        (grade, n), neuro, m, s = combo
+        outcome = decide(World(n, neuro, m, s, grade), inputs)
         if inputs.prior_radiation:
             outcome = special_h(outcome)
         outcomes[combo] = outcome
@@ -113,7 +116,7 @@ def recommend(inputs: Inputs) -> Recommendation:
         radiation=radiation,
         surgery=surgery,
         stabilization=stabilization,
-        rules=_rules(list(outcomes.values()), settled),
+        rules=_rules(list(outcomes.values())),
         flags=tuple(f for f in Flag if f in flags),
         missing=tuple(dict.fromkeys(missing)),
         rationale=tuple(lines),
@@ -121,24 +124,19 @@ def recommend(inputs: Inputs) -> Recommendation:
 
 
 def _dimensions(inputs: Inputs, stabilities: tuple[Stability, ...]) -> dict[str, Dimension]:
-    neuro = myelopathy_or_ces(inputs.myelopathy, inputs.cauda_equina)
-    neuro_unknown = tuple(
-        name
-        for name, value in (
-            ("myelopathy", inputs.myelopathy),
-            ("cauda-equina-syndrome", inputs.cauda_equina),
-        )
-        if value is None
-    )
-    escc = inputs.escc
+    neuro = inputs.neurology.present
+    result = inputs.escc
+    pairs = escc.completions(result)
+    judged = result.level.below_conus and len({g for g, _ in pairs}) < len(pairs)
     return {
         "escc": Dimension(
-            escc.missing,
-            (escc.category,) if escc.category else (Category.LOW, Category.HIGH),
-            {Category.LOW: "low-grade compression", Category.HIGH: "high-grade compression"},
+            result.missing,
+            pairs,
+            {pair: _say_compression(pair, judged) for pair in pairs},
+            lambda values: _merge_compression(values, judged),
         ),
         "neuro": Dimension(
-            neuro_unknown,
+            inputs.neurology.unknown,
             (neuro,) if neuro is not None else (True, False),
             {
                 True: "myelopathy or cauda equina syndrome",
@@ -158,6 +156,19 @@ def _dimensions(inputs: Inputs, stabilities: tuple[Stability, ...]) -> dict[str,
             {True: "able to tolerate surgery", False: "unable to tolerate surgery"},
         ),
     }
+
+
+def _say_compression(pair: tuple[Grade, Category], judged: bool) -> str:
+    grade, category = pair
+    return f"ESCC {grade.value} judged {category.value}" if judged else f"ESCC {grade.value}"
+
+
+def _merge_compression(values: list[tuple[Grade, Category]], judged: bool) -> str:
+    if judged:
+        return " or ".join(_say_compression(v, judged) for v in values)
+    grades = [g.value for g, _ in values]
+    said = grades[0] if len(grades) == 1 else ", ".join(grades[:-1]) + " or " + grades[-1]
+    return f"ESCC {said}"
 
 
 def _stability_values(inputs: Inputs) -> tuple[tuple[Stability, ...], bool]:
@@ -201,15 +212,18 @@ def _flags(
     return flags
 
 
-def _rules(outcomes: list[Outcome], settled: bool) -> tuple[Rule, ...]:
-    """Rule ids to cite: every candidate's when the plan is open; when it is settled, the core
-    rows of every completion but a special case only if it holds in all of them (special case E
-    needs "no myelopathy", so an unknown myelopathy does not cite it)."""
-    every = set(r for o in outcomes for r in o.rules)
-    if settled:
-        common_rules = set.intersection(*(set(o.rules) for o in outcomes))
-        every = {r for r in every if r in common_rules or r.is_core_row}
-    return tuple(r for r in Rule if r in every)
+def _rules(outcomes: list[Outcome]) -> tuple[Rule, ...]:
+    """Rule ids to cite: the rows of every completion, and a special case where it holds in
+    every completion that leads to its plan (special case E needs "no myelopathy" and ESCC 2, so
+    an unknown myelopathy or sub-grade does not cite it)."""
+    groups: dict[tuple, list[Outcome]] = defaultdict(list)
+    for outcome in outcomes:
+        groups[outcome.core].append(outcome)
+    cited: set[Rule] = set()
+    for group in groups.values():
+        common_rules = set.intersection(*(set(o.rules) for o in group))
+        cited |= {r for o in group for r in o.rules if r.is_core_row or r in common_rules}
+    return tuple(r for r in Rule if r in cited)
 
 
 def _consultation_indicated(sins: ScoreResult) -> bool:

@@ -17,11 +17,13 @@ from service.domain.metastases import (
     OrganMetastases,
     VisceralMetastases,
 )
+from service.domain.neurology import NeuroFindingKind
 from service.domain.performance import PerformanceStatus
 from service.fhir import codes
 from service.fhir.extract.collector import Collector, enum_name
 from service.fhir.extract.conditions import Conditions
 from service.fhir.extract.elements import parse_when
+from service.fhir.extract.observations import NEUROLOGY_BY_LEVEL
 from service.fhir.extract.references import identity
 
 
@@ -189,6 +191,7 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
             c.sources[input_key("level", level)] = tuple(level_refs)
         scope = cond.out_of_scope.get(level)
         prior = _prior_radiation(c, level)
+        myelopathy, cauda_equina = (_neurology_at(c, name, level) for name in NEUROLOGY_BY_LEVEL)
         surgeon: StabilityCall | None = get("stability-assessment")
         lesions.append(
             LesionFindings(
@@ -200,6 +203,8 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
                 posterolateral=get("sins-posterolateral"),
                 escc_grade=escc_grade,
                 cord_compression_reported=cord,
+                myelopathy=myelopathy,
+                cauda_equina=cauda_equina,
                 prior_radiation=prior,
                 surgeon_stability=surgeon,
                 out_of_scope=scope[0] if scope else None,
@@ -208,6 +213,30 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
         if scope:
             c.sources[input_key("out-of-scope", level)] = (scope[1],)
     return tuple(lesions)
+
+
+def _neurology_at(c: Collector, name: str, level: Level) -> bool | None:
+    """A finding recorded for this level: the newest of its own records and the patient's.
+
+    docs/clinical-rules.md §15.1: with a body site a finding applies to that level only; the
+    patient-level records (no body site) apply everywhere by anatomy, so they compete with the
+    level's own by date. None when no record names the level (the patient-level value applies).
+    """
+    key = input_key(name, level)
+    own = c.candidates.get(key)
+    if not own:
+        return None
+    kind = NeuroFindingKind(name)
+    if not kind.can_arise_at(level):
+        c.note(
+            "warning",
+            f"{kind.label} recorded at {level.label}, where it cannot arise "
+            "(docs/clinical-rules.md §15.1): not an input there",
+            own[0].ref,
+        )
+        return None
+    c.candidates[key] = [*own, *c.candidates.get(name, [])]
+    return c.resolve(key)
 
 
 def _prior_radiation(c: Collector, level: Level) -> bool | None:

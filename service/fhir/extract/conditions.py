@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service.domain.findings import OutOfScope
+from service.domain.findings import OutOfScope, input_key
 from service.domain.histology import (
     UNSPECIFIED_SITE,
     Histology,
@@ -154,10 +154,10 @@ def read_conditions(conditions: list[dict[str, Any]], c: Collector) -> Condition
                 )
             continue
         if pairs & codes.CAUDA_EQUINA_SYNDROME:
-            c.add("cauda-equina-syndrome", True, when, ref)
+            _add_neurology(c, "cauda-equina-syndrome", levels, when, ref)
             continue
         if pairs & codes.MYELOPATHY_CONDITION:
-            c.add("myelopathy", True, when, ref)
+            _add_neurology(c, "myelopathy", levels, when, ref)
             continue
         if _is_secondary(cond):
             _read_metastasis(cond, ref, levels, sites, out, c)
@@ -166,6 +166,16 @@ def read_conditions(conditions: list[dict[str, Any]], c: Collector) -> Condition
             site, histology = primary
             out.primaries.append((classify(site, histology), ref, when))
     return out
+
+
+def _add_neurology(
+    c: Collector, name: str, levels: list[Level], when: datetime | None, ref: str
+) -> None:
+    """A neurology diagnosis: at its levels when it names them, else for the patient (§15.1)."""
+    for level in levels:
+        c.add(input_key(name, level), True, when, ref)
+    if not levels:
+        c.add(name, True, when, ref)
 
 
 def _read_metastasis(

@@ -127,6 +127,8 @@ _PATIENT_LEVEL_BOOLEAN = (
     "functional-radiculopathy",
     "surgical-candidate",
 )
+# Findings that belong to a level when the record names one (docs/clinical-rules.md §15.1).
+NEUROLOGY_BY_LEVEL = ("myelopathy", "cauda-equina-syndrome")
 _LEVEL_CODED: dict[str, Mapping[str, Any]] = {
     **codes.LESION_IMAGING_FINDINGS,
     "sins-pain": codes.PAIN,
@@ -168,6 +170,11 @@ def _read_so_observation(
         value = _PATIENT_LEVEL_CODED[code].get(answer or "")
     elif code in _PATIENT_LEVEL_BOOLEAN:
         value = obs.get("valueBoolean")
+        levels = vertebral_levels(obs.get("bodySite")) if code in NEUROLOGY_BY_LEVEL else []
+        if isinstance(value, bool) and levels:
+            for level in levels:
+                c.add(input_key(code, level), value, when, ref, preliminary)
+            return
     elif code in ("extraspinal-bone-metastases-count", "vertebral-metastases-count"):
         value = obs.get("valueInteger")
         value = value if isinstance(value, int) and value >= 0 else None

@@ -1,0 +1,143 @@
+"""Resolutions of the first clinical review: one table per section of docs/clinical-rules.md §15.
+
+Each row is a constructed chart or a published vignette adapted to the rule (the source is named
+where there is one); every table has rows where the rule applies and rows where it must not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from service.domain import histology as h
+from service.domain.assessment import assess
+from service.domain.escc import Grade
+from service.domain.findings import LesionFindings, PatientFindings
+from service.domain.histology import classify
+from service.domain.levels import Level
+from service.domain.noms import Flag, Plan, Radiation, Surgery
+from tests.domain.test_noms import (
+    HEM,
+    RES,
+    SOLID,
+    make,
+)
+
+# ---------------------------------------------------------------------------------------------
+# §15.1 Neurology belongs to a level, and only where the anatomy allows it. Sources: the ESCC
+# definitions (Bilsky MH et al. J Neurosurg Spine 2010;13(3):324-328): 0 and 1a do not deform the
+# thecal sac, 1b does not touch the cord; "myelopathy ... due to ESCC" (Newman WC et al. 2023).
+
+NEURO_BY_LEVEL = [
+    # id, inputs, plan, rules, flags (subset that must be there), must-not flags
+    ("1a-myelopathy-not-explained-T5",
+     make(SOLID, grade=Grade.G1A, myelopathy=True, level=Level.T5),
+     Plan.CEBRT, ("R1",), {Flag.MYELOPATHY_UNEXPLAINED}),
+    ("1b-myelopathy-not-explained-T9",
+     make(SOLID, grade=Grade.G1B, myelopathy=True),
+     Plan.CEBRT, ("R1",), {Flag.MYELOPATHY_UNEXPLAINED}),
+    ("0-ces-not-explained-L3", make(HEM, grade=Grade.G0, ces=True, level=Level.L3),
+     Plan.CEBRT, ("R1",), {Flag.MYELOPATHY_UNEXPLAINED}),
+    ("0-radioresistant-myelopathy-T9", make(RES, grade=Grade.G0, myelopathy=True),
+     Plan.SRS, ("R3", "special-G"), {Flag.MYELOPATHY_UNEXPLAINED}),
+    # CES cannot arise at T4: a high-grade T4 lesion follows R5, not special case A.
+    ("ces-not-applicable-T4",
+     make(SOLID, grade=Grade.G3, myelopathy=False, ces=True, level=Level.T4),
+     Plan.CEBRT, ("R5",), set()),
+    # Negative rows: compression that can cause the finding.
+    ("2-myelopathy-explained-T9", make(SOLID, grade=Grade.G2, myelopathy=True),
+     Plan.URGENT_DECOMPRESSION_THEN_RADIATION, ("R5", "special-A", "special-F"),
+     {Flag.CONSIDER_UPFRONT_SURGERY}),
+    ("1b-myelopathy-at-the-conus-L1", make(SOLID, grade=Grade.G1B, myelopathy=True,
+                                            level=Level.L1),
+     Plan.NEEDS_CLINICIAN_INPUT, ("undefined-low-grade-escc-myelopathy",), set()),
+    ("1c-myelopathy-stays-human-T9", make(SOLID, grade=Grade.G1C, myelopathy=True),
+     Plan.NEEDS_CLINICIAN_INPUT, ("undefined-low-grade-escc-myelopathy",), {Flag.ESCC_1C}),
+    ("3-ces-explained-L1", make(SOLID, grade=Grade.G3, ces=True, level=Level.L1),
+     Plan.URGENT_DECOMPRESSION_THEN_RADIATION, ("R5", "special-A", "special-F"),
+     {Flag.CONSIDER_UPFRONT_SURGERY}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "plan", "rules", "flags"),
+    [row[1:] for row in NEURO_BY_LEVEL],
+    ids=[row[0] for row in NEURO_BY_LEVEL],
+)
+def test_15_1_neurology_by_level(inputs, plan, rules, flags):
+    from service.domain import noms
+
+    rec = noms.recommend(inputs)
+    assert (rec.plan, rec.rules) == (plan, rules)
+    assert flags <= set(rec.flags)
+    if Flag.MYELOPATHY_UNEXPLAINED not in flags:
+        assert Flag.MYELOPATHY_UNEXPLAINED not in rec.flags
+
+
+NOT_AN_INPUT = [
+    # id, inputs, name that must not be missing
+    ("ces-unknown-at-C2", make(RES, grade=Grade.G3, ces=None, level=Level.C2),
+     "cauda-equina-syndrome"),
+    ("myelopathy-unknown-at-L3", make(RES, grade=Grade.G0, myelopathy=None, level=Level.L3),
+     "myelopathy"),
+    # Where the compression cannot explain it, an unknown myelopathy does not decide.
+    ("myelopathy-unknown-with-1a", make(SOLID, grade=Grade.G1A, myelopathy=None), "myelopathy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "name"), [row[1:] for row in NOT_AN_INPUT], ids=[row[0] for row in NOT_AN_INPUT]
+)
+def test_15_1_a_finding_that_cannot_arise_or_decide_is_never_missing(inputs, name):
+    from service.domain import noms
+
+    rec = noms.recommend(inputs)
+    assert name not in rec.missing
+    assert rec.plan is not Plan.NEEDS_CLINICIAN_INPUT
+
+
+def test_15_1_a_finding_that_can_decide_is_missing():
+    from service.domain import noms
+
+    # Negative of the table above: high-grade at T9, myelopathy unknown decides R5 vs A.
+    rec = noms.recommend(make(SOLID, grade=Grade.G3, myelopathy=None))
+    assert "myelopathy" in rec.missing
+
+
+def test_15_1_the_neurological_sentence_states_each_finding_as_recorded():
+    from service.domain import noms
+
+    rec = noms.recommend(make(SOLID, grade=Grade.G1A, myelopathy=False, ces=None, level=Level.T5))
+    assert (
+        "myelopathy absent; cauda equina syndrome not recorded (not applicable at T5)"
+        in rec.rationale[0]
+    )
+
+
+def _patient(lesions, **changes) -> PatientFindings:
+    base = {
+        "primaries": (classify(h.BREAST),),
+        "surgical_candidate": True,
+        "lesions": lesions,
+    }
+    return PatientFindings(**{**base, **changes})
+
+
+def test_15_1_a_cauda_equina_syndrome_at_l3_does_not_send_a_t4_lesion_to_surgery():
+    # The review's example: CES recorded at L3 (a body site), high-grade compression at T4.
+    t4 = LesionFindings(Level.T4, escc_grade=Grade.G3, myelopathy=False)
+    l3 = LesionFindings(Level.L3, escc_grade=Grade.G0, cauda_equina=True)
+    levels = assess(_patient((t4, l3))).levels
+    plans = {la.level: la.recommendation for la in levels}
+    # SINS is unknown here, so stability is open (R5 or R6): cEBRT, no decompressive surgery.
+    assert (plans[Level.T4].radiation, plans[Level.T4].surgery) == (Radiation.CEBRT, Surgery.NONE)
+    assert Flag.CONSIDER_UPFRONT_SURGERY not in plans[Level.T4].flags
+    assert Flag.MYELOPATHY_UNEXPLAINED in plans[Level.L3].flags
+
+
+def test_15_1_a_level_record_wins_over_the_patient_record_only_at_its_level():
+    t4 = LesionFindings(Level.T4, escc_grade=Grade.G3, myelopathy=True)
+    t9 = LesionFindings(Level.T9, escc_grade=Grade.G3)
+    levels = assess(_patient((t4, t9), myelopathy=False)).levels
+    assert levels[0].neurology.myelopathy.recorded is True
+    assert levels[0].neurology.myelopathy.at_level
+    assert levels[1].neurology.myelopathy.recorded is False
