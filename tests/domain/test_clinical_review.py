@@ -9,18 +9,14 @@ from __future__ import annotations
 import pytest
 
 from service.domain import histology as h
+from service.domain import noms
 from service.domain.assessment import assess
 from service.domain.escc import Grade
 from service.domain.findings import LesionFindings, PatientFindings
 from service.domain.histology import classify
 from service.domain.levels import Level
-from service.domain.noms import Flag, Plan, Radiation, Surgery
-from tests.domain.test_noms import (
-    HEM,
-    RES,
-    SOLID,
-    make,
-)
+from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
+from tests.domain.test_noms import HEM, RES, SOLID, UNCLASSIFIED, UNKNOWN, make
 
 # ---------------------------------------------------------------------------------------------
 # §15.1 Neurology belongs to a level, and only where the anatomy allows it. Sources: the ESCC
@@ -64,8 +60,6 @@ NEURO_BY_LEVEL = [
     ids=[row[0] for row in NEURO_BY_LEVEL],
 )
 def test_15_1_neurology_by_level(inputs, plan, rules, flags):
-    from service.domain import noms
-
     rec = noms.recommend(inputs)
     assert (rec.plan, rec.rules) == (plan, rules)
     assert flags <= set(rec.flags)
@@ -88,24 +82,18 @@ NOT_AN_INPUT = [
     ("inputs", "name"), [row[1:] for row in NOT_AN_INPUT], ids=[row[0] for row in NOT_AN_INPUT]
 )
 def test_15_1_a_finding_that_cannot_arise_or_decide_is_never_missing(inputs, name):
-    from service.domain import noms
-
     rec = noms.recommend(inputs)
     assert name not in rec.missing
     assert rec.plan is not Plan.NEEDS_CLINICIAN_INPUT
 
 
 def test_15_1_a_finding_that_can_decide_is_missing():
-    from service.domain import noms
-
     # Negative of the table above: high-grade at T9, myelopathy unknown decides R5 vs A.
     rec = noms.recommend(make(SOLID, grade=Grade.G3, myelopathy=None))
     assert "myelopathy" in rec.missing
 
 
 def test_15_1_the_neurological_sentence_states_each_finding_as_recorded():
-    from service.domain import noms
-
     rec = noms.recommend(make(SOLID, grade=Grade.G1A, myelopathy=False, ces=None, level=Level.T5))
     assert (
         "myelopathy absent; cauda equina syndrome not recorded (not applicable at T5)"
@@ -141,3 +129,84 @@ def test_15_1_a_level_record_wins_over_the_patient_record_only_at_its_level():
     assert levels[0].neurology.myelopathy.recorded is True
     assert levels[0].neurology.myelopathy.at_level
     assert levels[1].neurology.myelopathy.recorded is False
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.3 Special case C does not wait for "surgical candidate" (Newman WC et al. 2023: myelopathy
+# from an unknown primary is decompressed "urgently or emergently").
+
+SPECIAL_C = [
+    # id, surgical candidate, plan, flags
+    ("able", True, Plan.URGENT_DECOMPRESSION_THEN_RADIATION, {Flag.OBTAIN_TISSUE_DIAGNOSIS}),
+    ("not-recorded", None, Plan.URGENT_DECOMPRESSION_THEN_RADIATION,
+     {Flag.OBTAIN_TISSUE_DIAGNOSIS, Flag.CONFIRM_SURGICAL_CANDIDACY}),
+    ("recorded-unable", False, Plan.NEEDS_CLINICIAN_INPUT, {Flag.OBTAIN_TISSUE_DIAGNOSIS}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("s", "plan", "flags"), [row[1:] for row in SPECIAL_C], ids=[row[0] for row in SPECIAL_C]
+)
+def test_15_3_special_case_c(s, plan, flags):
+    rec = noms.recommend(make(UNKNOWN, grade=Grade.G3, myelopathy=True, s=s))
+    assert rec.plan is plan
+    assert set(rec.flags) == flags
+    assert rec.rules == ("special-C",)
+    assert "surgical-candidate" not in rec.missing
+
+
+def test_15_3_does_not_apply_without_high_grade_compression():
+    rec = noms.recommend(make(UNKNOWN, grade=Grade.G1C, myelopathy=True, s=None))
+    assert rec.plan is Plan.NEEDS_CLINICIAN_INPUT
+    assert Flag.CONFIRM_SURGICAL_CANDIDACY not in rec.flags
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.4 Parts that every defined branch agrees on are stated.
+
+AGREED_PARTS = [
+    # id, inputs, (radiation, surgery, stabilization)
+    # Radiosensitive solid tumour, ESCC and myelopathy unknown: R1/R5/special A all say cEBRT.
+    ("solid-escc-and-myelopathy-unknown",
+     make(SOLID, grade=None, myelopathy=None, prior=False),
+     (Radiation.CEBRT, Surgery.UNDETERMINED, Stabilization.NONE)),
+    # Grade unknown with myelopathy: 0-1b follow R1 (unexplained), 1c is a human decision, 2-3
+    # special case A: the defined ones agree on cEBRT.
+    ("solid-grade-unknown-myelopathy", make(SOLID, grade=None, myelopathy=True, prior=False),
+     (Radiation.CEBRT, Surgery.UNDETERMINED, Stabilization.NONE)),
+    # Negative: radioresistant, S unknown, high grade: R7 (SRS) and R8 (cEBRT) disagree.
+    ("radioresistant-s-unknown", make(RES, grade=Grade.G3, s=None, prior=False),
+     (Radiation.UNDETERMINED, Surgery.UNDETERMINED, Stabilization.NONE)),
+    # Negative: no defined branch at all (histology unclassified): nothing is stated.
+    ("unclassified", make(UNCLASSIFIED, grade=None, prior=False),
+     (Radiation.UNDETERMINED, Surgery.UNDETERMINED, Stabilization.NONE)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "parts"), [row[1:] for row in AGREED_PARTS], ids=[row[0] for row in AGREED_PARTS]
+)
+def test_15_4_agreed_parts(inputs, parts):
+    rec = noms.recommend(inputs)
+    assert rec.plan is Plan.NEEDS_CLINICIAN_INPUT
+    assert (rec.radiation, rec.surgery, rec.stabilization) == parts
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.5 Special case A's flag only where surgery is possible.
+
+SPECIAL_A_FLAG = [
+    # id, surgical candidate, flag raised
+    ("able", True, True),
+    ("not-recorded", None, True),
+    ("recorded-unable", False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("s", "raised"), [row[1:] for row in SPECIAL_A_FLAG], ids=[row[0] for row in SPECIAL_A_FLAG]
+)
+def test_15_5_special_case_a_flag(s, raised):
+    rec = noms.recommend(make(SOLID, grade=Grade.G3, myelopathy=True, s=s))
+    assert (Flag.CONSIDER_UPFRONT_SURGERY in rec.flags) is raised
+    assert rec.radiation is Radiation.CEBRT

@@ -297,7 +297,6 @@ def test_special_cases(inputs: noms.Inputs, expected: tuple):
 
 
 def test_special_case_a_for_a_patient_unable_to_tolerate_surgery_keeps_r5():
-    # Whether special-A and its flag are still shown is open (see the xfail test at the end).
     rec = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
     assert core(rec) == (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB)
     assert rec.rules[0] == "R5"
@@ -619,10 +618,6 @@ MATTERS = [
      (NEEDS, CEBRT, SURG_UNDET, NO_STAB, ("R5", "special-A", "special-F"),
       (Flag.CONSIDER_UPFRONT_SURGERY,), ("surgical-candidate",))),
     # Unknown histology with myelopathy: C needs a patient able to tolerate surgery.
-    ("unknown-histology-myelopathy-surgical-candidacy-unknown",
-     make(UNKNOWN, grade=Grade.G3, myelopathy=True, s=None),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("special-C",), (Flag.OBTAIN_TISSUE_DIAGNOSIS,),
-      ("surgical-candidate",))),
     # SINS unknown at a stable-or-not level: stability undetermined (could be 0–6), and no
     # SINS flag: surgical consultation is indicated only once SINS is known to be 7 or more.
     ("sins-unknown", make(SOLID, m="unknown"),
@@ -666,13 +661,16 @@ def test_nothing_known_but_the_class():
         make(SOLID, grade=None, myelopathy=None, ces=None, m="unknown", s=None, prior=None)
     )
     assert rec.plan is NEEDS
-    assert (rec.radiation, rec.surgery, rec.stabilization) == (RAD_UNDET, SURG_UNDET, STAB_UNDET)
+    # §15.4: every defined completion of a radiosensitive solid tumour gives cEBRT (R1, R2, R5,
+    # R6 and special case A).
+    assert (rec.radiation, rec.surgery, rec.stabilization) == (CEBRT, SURG_UNDET, STAB_UNDET)
     assert rec.missing == (
         "escc-grade",
         "myelopathy",
         *SINS_NAMES,
         "stability-assessment",
         "surgical-candidate",
+        "prior-radiation",  # the stated cEBRT would become SRS re-irradiation (special case H)
     )
 
 
@@ -681,7 +679,6 @@ def test_nothing_known_but_the_class():
 # amended by §15.
 
 HIGH_GRADE = {Grade.G2, Grade.G3}
-A_FLAG = Flag.CONSIDER_UPFRONT_SURGERY
 GRADE_CHOICES = [(grade, False) for grade in Grade] + [(None, True)]  # (grade, cord compression)
 CORD = frozenset({Level.T9, Level.L1})  # myelopathy can arise here (§15.1)
 CAUDA = frozenset({Level.L1})  # and cauda equina syndrome here
@@ -772,13 +769,8 @@ def test_every_fully_specified_situation_follows_the_algorithm(level):
             surgery,
             stab,
         ), situation
-        if o is SOLID and grade in HIGH_GRADE | {None} and neuro and not able:
-            # Open judgement call (xfail test at the end): special-A/F and its flag or not.
-            rules, flags = set(rules) | {"special-A", "special-F"}, flags | {A_FLAG}
-            assert set(rec.rules) <= rules and set(rec.flags) <= flags, situation
-        else:
-            assert set(rec.rules) == set(rules), situation
-            assert set(rec.flags) == flags, situation
+        assert set(rec.rules) == set(rules), situation
+        assert set(rec.flags) == flags, situation
         assert rec.missing == (), situation
         checked += 1
     assert checked == 3 * 7 * 2 * 2 * 4 * 2 * 2
@@ -827,7 +819,11 @@ def completions(situation: dict) -> dict[tuple, dict]:
         "call": [situation["call"]]
         if situation["call"] or situation["m"] != "potentially-unstable"
         else [STABLE_CALL, UNSTABLE_CALL],
-        "s": [situation["s"]] if situation["s"] is not None else [True, False],
+        # §15.3: for unknown histology an unrecorded S is a state of its own (special case C
+        # proceeds and asks to confirm), not a choice between able and unable.
+        "s": [situation["s"]]
+        if situation["s"] is not None or situation["o"] is UNKNOWN
+        else [True, False],
     }
     result = {}
     for combo in product(*choices.values()):
@@ -851,9 +847,11 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     elif len({c[:3] for c in cores}) == 1 and next(iter(cores))[0] is SEPARATION_SRS:
         assert core(rec) == (*next(iter(cores))[:3], CONSULT)
     else:
+        # §15.4: a part is stated when every defined completion agrees on it.
         assert rec.plan is NEEDS
+        defined = {c for c in cores if c[0] is not NEEDS} or cores
         for index, undetermined in ((1, RAD_UNDET), (2, SURG_UNDET)):
-            parts = {c[index] for c in cores}
+            parts = {c[index] for c in defined}
             assert core(rec)[index] == (parts.pop() if len(parts) == 1 else undetermined)
     # Rules: the rows of every completion, and a special case where it holds in every completion
     # that leads to the same plan (special cases E and F need the sub-grade, so an unknown grade
@@ -890,13 +888,17 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
 
 
 # ---------------------------------------------------------------------------------------------
-# Judgement calls: the spec read literally, where the code chose otherwise (reported to the lead).
+# Judgement calls the clinical review settled (docs/clinical-rules.md §15.5), and one kept.
 
 
-def test_special_case_a_flag_whatever_the_ability_to_tolerate_surgery():
-    rec = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
-    assert rec.plan is CEBRT_PLAN
-    assert Flag.CONSIDER_UPFRONT_SURGERY in rec.flags
+def test_special_case_a_flag_only_where_surgery_is_possible():
+    # §15.5: flag-consider-upfront-surgery when S is able or unknown, not when recorded unable.
+    unable = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
+    assert unable.plan is CEBRT_PLAN
+    assert Flag.CONSIDER_UPFRONT_SURGERY not in unable.flags
+    assert unable.rules == ("R5",)
+    unknown = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=None))
+    assert Flag.CONSIDER_UPFRONT_SURGERY in unknown.flags
 
 
 def test_special_case_e_option_only_when_no_myelopathy_is_recorded():

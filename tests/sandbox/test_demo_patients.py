@@ -116,7 +116,7 @@ EXPECTED = {
     "19-chart-lacks-spine-findings": {
         "T8": (
             P.NEEDS_CLINICIAN_INPUT,
-            R.UNDETERMINED,
+            R.CEBRT,  # every defined branch for breast cancer gives cEBRT (§15.4)
             S.UNDETERMINED,
             St.UNDETERMINED,
             (

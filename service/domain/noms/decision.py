@@ -52,7 +52,7 @@ def _decide(w: World, inputs: Inputs) -> Outcome:
     high = w.n is Category.HIGH
     if o is Radiosensitivity.UNKNOWN:
         if w.neuro and high:
-            return sc.special_c(w)
+            return sc.special_c(w, inputs)
         if w.neuro:
             return sc.undefined_low_grade_with_myelopathy(w, histology_unknown=True)
         return sc.special_d(w)
@@ -71,7 +71,7 @@ def _decide(w: World, inputs: Inputs) -> Outcome:
     if high and w.neuro:
         if o is Radiosensitivity.HEMATOLOGIC:
             return sc.special_b(w, table_row)
-        return sc.special_a(w, table_row)
+        return sc.special_a(w, table_row, inputs)
     return defined(
         table_row.radiation,
         table_row.surgery,

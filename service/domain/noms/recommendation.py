@@ -89,9 +89,7 @@ def recommend(inputs: Inputs) -> Recommendation:
         lines.append(rationale.SEPARATION_STABILIZATION)
     else:
         plan = Plan.NEEDS_CLINICIAN_INPUT
-        radiation = common((o.radiation for o in outcomes.values()), Radiation.UNDETERMINED)
-        surgery = common((o.surgery for o in outcomes.values()), Surgery.UNDETERMINED)
-        stabilization = common((o.stabilization for o in outcomes.values()), None)
+        radiation, surgery, stabilization = _agreed_parts(list(outcomes.values()))
         if stabilization is None:
             stabilization = (
                 Stabilization.SURGICAL_CONSULTATION
@@ -120,6 +118,24 @@ def recommend(inputs: Inputs) -> Recommendation:
         flags=tuple(f for f in Flag if f in flags),
         missing=tuple(dict.fromkeys(missing)),
         rationale=tuple(lines),
+    )
+
+
+def _agreed_parts(
+    outcomes: list[Outcome],
+) -> tuple[Radiation, Surgery, Stabilization | None]:
+    """The parts every defined completion agrees on (docs/clinical-rules.md §15.4).
+
+    A completion handed back to a clinician says nothing about the parts, so only the defined
+    ones vote; when none is defined, the clinician outcomes' own parts (mechanical part from M)
+    are used. A part is undetermined when the voters disagree (stabilization: None, settled by
+    the caller).
+    """
+    voters = [o for o in outcomes if o.defined] or outcomes
+    return (
+        common((o.radiation for o in voters), Radiation.UNDETERMINED),
+        common((o.surgery for o in voters), Surgery.UNDETERMINED),
+        common((o.stabilization for o in voters), None),
     )
 
 

@@ -23,13 +23,16 @@ from service.domain.noms.table import ROW_TEXT, Row
 TISSUE: frozenset[Flag] = frozenset({Flag.OBTAIN_TISSUE_DIAGNOSIS})
 
 
-def special_a(w: World, row: Row) -> Outcome:
+def special_a(w: World, row: Row, inputs: Inputs) -> Outcome:
     """A: radiosensitive solid tumour with myelopathy or cauda equina syndrome.
 
     Newman 2023: myelopathic patients with radiosensitive solid tumours "are usually considered for
     upfront surgery", because cEBRT does not decompress fast enough for neurological recovery; the
     plan diverges from R5/R6 and is flagged. F (same source): myelopathy from a solid tumour
-    continues to require surgery, so F is cited with A.
+    continues to require surgery, so F is cited with A. docs/clinical-rules.md §15.5: the flag
+    asks to consider surgery, so it is raised only where surgery is possible (S able or not
+    recorded), never for a patient recorded as unable to tolerate it; the radiation of A is cEBRT,
+    as in the row it diverges from (§15.4).
     """
     stab = stabilization_of(w)
     flag = frozenset({Flag.CONSIDER_UPFRONT_SURGERY})
@@ -48,10 +51,10 @@ def special_a(w: World, row: Row) -> Outcome:
         Radiation.CEBRT,
         Surgery.NONE,
         stab,
-        (row.rule, Rule.SPECIAL_A),
+        (row.rule,),
         f"{row.rule}: cEBRT; surgery first (special case A) is not possible for a patient "
         "unable to tolerate surgery",
-        flag,
+        flag if inputs.surgical_candidate is None else frozenset(),
     )
 
 
@@ -73,15 +76,19 @@ def special_b(w: World, row: Row) -> Outcome:
     )
 
 
-def special_c(w: World) -> Outcome:
+def special_c(w: World, inputs: Inputs) -> Outcome:
     """C: unknown histology (no tissue diagnosis) with high-grade compression and myelopathy.
 
     Newman 2023: myelopathy from an unknown primary is treated as radioresistant "until proven
     otherwise" and decompressed urgently or emergently; radiation (postoperative SRS for
-    radioresistant tumours) follows once the histology is known.
+    radioresistant tumours) follows once the histology is known. docs/clinical-rules.md §15.3:
+    the emergency does not wait for the surgical-candidacy record: with S not recorded the plan
+    stands and asks to confirm it; only a patient recorded as unable goes to a clinician.
     """
     stab = stabilization_of(w)
-    if w.s:
+    unrecorded = inputs.surgical_candidate is None
+    if w.s or unrecorded:
+        flags = TISSUE | ({Flag.CONFIRM_SURGICAL_CANDIDACY} if unrecorded else set())
         return Outcome(
             plan_for(Radiation.UNDETERMINED, Surgery.URGENT_DECOMPRESSION, stab),
             Radiation.UNDETERMINED,
@@ -90,14 +97,19 @@ def special_c(w: World) -> Outcome:
             (Rule.SPECIAL_C,),
             "special case C: myelopathy from a tumour of unknown histology is treated as "
             "radioresistant: urgent decompression, then radiation chosen once the histology is "
-            "known (SRS if radioresistant)",
-            TISSUE,
+            "known (SRS if radioresistant)"
+            + (
+                "; whether the patient can tolerate surgery is not recorded: confirm it"
+                if unrecorded
+                else ""
+            ),
+            frozenset(flags),
         )
     return human(
         stab,
         (Rule.SPECIAL_C,),
-        "myelopathy with unknown histology in a patient unable to tolerate surgery is not "
-        "covered by the framework",
+        "myelopathy with unknown histology in a patient recorded as unable to tolerate surgery "
+        "is not covered by the framework",
         flags=TISSUE,
     )
 
