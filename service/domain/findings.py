@@ -76,7 +76,10 @@ class PatientFindings:
     """Everything the clinical core uses for one patient.
 
     Attributes:
-        primaries: Every active primary cancer on record (several when the chart is ambiguous).
+        primaries: Every primary cancer that counts (several when the chart is ambiguous): the
+            active ones, and those recorded as resolved while a spinal metastasis is active.
+        other_cancers: Cancers on record that cannot be the primary of a bone metastasis
+            (non-melanoma skin, in situ): shown, never used (docs/clinical-rules.md §15.6).
         myelopathy, cauda_equina, functional_radiculopathy: True, False or unknown.
         surgical_candidate: The clinician's judgement "able to tolerate surgery" (NOMS "S").
         lesions: One entry per vertebral level with a metastasis, cranial to caudal.
@@ -87,6 +90,7 @@ class PatientFindings:
     age: int | None = None
     sex: str | None = None
     primaries: tuple[PrimaryCancer, ...] = ()
+    other_cancers: tuple[str, ...] = ()
     myelopathy: bool | None = None
     cauda_equina: bool | None = None
     functional_radiculopathy: bool | None = None

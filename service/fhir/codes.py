@@ -437,7 +437,8 @@ SPINAL_METASTASIS_SNOMED: Final = frozenset(
     {SCT_SECONDARY_MALIGNANT, SCT_SECONDARY_BONE, SCT_SECONDARY_VERTEBRAL_COLUMN}
 )
 SECONDARY_ORGAN_SNOMED: Final = {"94225005": Organ.BRAIN}  # V-IG mCODE example
-ICD_SECONDARY_BONE: Final = frozenset({"C79.51", "C79.5"})  # ICD-10-CM, ICD-10
+# ICD-10-CM, ICD-10; C7B.03 secondary carcinoid of bone (docs/clinical-rules.md §15.6).
+ICD_SECONDARY_BONE: Final = frozenset({"C79.51", "C79.5", "C7B.03"})
 ICD_INTRAMEDULLARY: Final = "C79.49"  # ICD-10-CM, with a spinal-cord bodySite
 
 # Neurology and compression conditions.
@@ -594,14 +595,46 @@ def primary_from_icd(code: str) -> PrimaryCode | None:
 
 
 def is_primary_malignant_icd(code: str) -> bool:
-    """True for C00–C76, C7A (ICD-10-CM) and C80–C96: primary malignant neoplasms."""
+    """True for C00–C76 (but C44), C4A and C7A (ICD-10-CM) and C80–C96: primary malignancies.
+
+    C44 (non-melanoma skin cancer) is a malignancy but never the primary of a bone metastasis
+    (docs/clinical-rules.md §15.6): see :func:`not_candidate_primary_icd`.
+    """
     code = code.strip().upper()
-    if code.startswith("C7A"):
+    if code.startswith(("C4A", "C7A")):
         return True
     if len(code) < 3 or code[0] != "C" or not code[1:3].isdigit():
         return False
     category = int(code[1:3])
-    return category <= 76 or 80 <= category <= 96
+    return (category <= 76 and category != 44) or 80 <= category <= 96
+
+
+def not_candidate_primary_icd(code: str) -> str | None:
+    """Why an ICD-10(-CM) cancer code cannot be the primary of a bone metastasis, else None.
+
+    docs/clinical-rules.md §15.6: non-melanoma skin cancer (C44) and in-situ neoplasms (D00–D09)
+    are listed but not used.
+    """
+    code = code.strip().upper()
+    if code.startswith("C44"):
+        return "non-melanoma skin cancer, not a candidate primary"
+    if len(code) >= 3 and code[0] == "D" and code[1:3].isdigit() and int(code[1:3]) <= 9:
+        return "in-situ neoplasm, not a candidate primary"
+    return None
+
+
+# ICD-O-3 basal cell carcinomas (8090-8098): skin cancers whatever the site code says.
+_BASAL_CELL: Final = range(8090, 8099)
+
+
+def not_candidate_morphology(code: str) -> str | None:
+    """Why an ICD-O-3 morphology rules a cancer out as primary (in situ /2, basal cell), or None."""
+    morphology, _, behaviour = code.strip().partition("/")
+    if behaviour == "2":
+        return "in-situ neoplasm, not a candidate primary"
+    if morphology.isdigit() and int(morphology) in _BASAL_CELL:
+        return "basal cell carcinoma (non-melanoma skin cancer), not a candidate primary"
+    return None
 
 
 def histology_from_icdo3(code: str) -> Histology | None:

@@ -13,7 +13,7 @@ from service.domain import noms
 from service.domain.assessment import assess
 from service.domain.escc import Grade
 from service.domain.findings import LesionFindings, PatientFindings
-from service.domain.histology import classify
+from service.domain.histology import Histology, classify
 from service.domain.levels import Level
 from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
 from tests.domain.test_noms import HEM, RES, SOLID, UNCLASSIFIED, UNKNOWN, make
@@ -210,3 +210,40 @@ def test_15_5_special_case_a_flag(s, raised):
     rec = noms.recommend(make(SOLID, grade=Grade.G3, myelopathy=True, s=s))
     assert (Flag.CONSIDER_UPFRONT_SURGERY in rec.flags) is raised
     assert rec.radiation is Radiation.CEBRT
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.6 Primary cancer: a morphology is a tissue diagnosis, and names a cell type, not a site.
+
+UNKNOWN_PRIMARY = [
+    # id, histology, morphology, radiosensitivity, description
+    ("adenocarcinoma", Histology.NON_SMALL_CELL_TYPE, "Adenocarcinoma, NOS",
+     h.Radiosensitivity.UNCLASSIFIED, "Adenocarcinoma, NOS (unknown primary site)"),
+    ("morphology-outside-the-table", None, "ICD-O-3 8010/3", h.Radiosensitivity.UNCLASSIFIED,
+     "ICD-O-3 8010/3 (unknown primary site)"),
+    # A morphology the sources classify on its own still decides (docs/clinical-rules.md §3).
+    ("small-cell", Histology.SMALL_CELL, None, h.Radiosensitivity.SOLID,
+     "small cell carcinoma (unknown primary site)"),
+    # Negative: no morphology, no tissue diagnosis.
+    ("no-morphology", None, None, h.Radiosensitivity.UNKNOWN, "unknown primary site"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("histology", "morphology", "radiosensitivity", "description"),
+    [row[1:] for row in UNKNOWN_PRIMARY],
+    ids=[row[0] for row in UNKNOWN_PRIMARY],
+)
+def test_15_6_unknown_primary_with_a_morphology(
+    histology, morphology, radiosensitivity, description
+):
+    primary = classify(h.UNKNOWN_PRIMARY, histology, morphology=morphology)
+    assert (primary.radiosensitivity, primary.description) == (radiosensitivity, description)
+
+
+@pytest.mark.parametrize(
+    ("o", "tissue_flag"), [(UNCLASSIFIED, False), (UNKNOWN, True)], ids=["tissue", "no-tissue"]
+)
+def test_15_6_no_biopsy_flag_once_there_is_a_tissue_diagnosis(o, tissue_flag):
+    rec = noms.recommend(make(o, grade=Grade.G1A))
+    assert (Flag.OBTAIN_TISSUE_DIAGNOSIS in rec.flags) is tissue_flag

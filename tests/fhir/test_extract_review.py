@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
 from service.fhir import codes
 from service.fhir.extract import extract
@@ -77,3 +78,158 @@ def test_15_1_a_finding_recorded_where_it_cannot_arise_is_reported_not_used():
     x = run(spine_met("m", "L3"), so_obs("my", "myelopathy", boolean=True, level="L3"))
     assert lesion(x, "L3").myelopathy is None
     assert any("cannot arise" in i.message and i.resource == "Observation/my" for i in x.issues)
+
+
+# --- §15.6 primary cancer ----------------------------------------------------------------------
+
+
+def morphology(code: str, display: str | None = None) -> list[dict[str, Any]]:
+    coding = {"system": codes.ICDO3, "code": code}
+    if display:
+        coding["display"] = display
+    return [{"url": codes.MCODE_HISTOLOGY_EXTENSION, "valueCodeableConcept": {"coding": [coding]}}]
+
+
+PRIMARY_STATUS = [
+    # id, clinical, verification, with a spinal metastasis, counted
+    ("resolved-with-spinal-metastasis", "resolved", "confirmed", True, True),
+    ("remission-with-spinal-metastasis", "remission", "confirmed", True, True),
+    ("inactive-with-spinal-metastasis", "inactive", "confirmed", True, True),
+    ("resolved-without-spinal-metastasis", "resolved", "confirmed", False, False),
+    ("refuted-with-spinal-metastasis", "active", "refuted", True, False),
+    ("entered-in-error-with-spinal-metastasis", "resolved", "entered-in-error", True, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("clinical", "verification", "spinal", "counted"),
+    [row[1:] for row in PRIMARY_STATUS],
+    ids=[row[0] for row in PRIMARY_STATUS],
+)
+def test_15_6_a_resolved_primary_counts_while_a_spinal_metastasis_is_active(
+    clinical, verification, spinal, counted
+):
+    breast = condition(
+        "b", (codes.ICD10CM, "C50.911"), clinical=clinical, verification=verification
+    )
+    x = run(breast, *([spine_met("m", "T9")] if spinal else []))
+    assert bool(x.findings.primaries) is counted
+    if counted:
+        (primary,) = x.findings.primaries
+        assert primary.description == f"breast (recorded as {clinical})"
+        assert x.sources["primary-cancer"] == ("Condition/b",)
+
+
+PRIMARY_CODES = [
+    # id, codings, extension, radiosensitivity, description, other cancers
+    ("unknown-primary-with-adenocarcinoma", ((codes.ICD10CM, "C80.1"),),
+     morphology("8140/3", "Adenocarcinoma, NOS"), Radiosensitivity.UNCLASSIFIED,
+     "Adenocarcinoma, NOS (unknown primary site)", ()),
+    ("unknown-primary-with-an-unmapped-morphology", ((codes.ICD10CM, "C80.1"),),
+     morphology("8010/3"), Radiosensitivity.UNCLASSIFIED, "ICD-O-3 8010/3 (unknown primary site)",
+     ()),
+    ("unknown-primary-without-morphology", ((codes.ICD10CM, "C80.1"),), None,
+     Radiosensitivity.UNKNOWN, "unknown primary site", ()),
+    # Morphology names a cell type, not a site (§15.6): lung adenocarcinoma is NSCLC, colon's not.
+    ("lung-adenocarcinoma", ((codes.ICD10CM, "C34.90"),), morphology("8140/3", "Adenocarcinoma"),
+     Radiosensitivity.RESISTANT, "Adenocarcinoma (lung, non-small-cell)", ()),
+    ("colon-adenocarcinoma", ((codes.ICD10CM, "C18.9"),), morphology("8140/3", "Adenocarcinoma"),
+     Radiosensitivity.RESISTANT, "Adenocarcinoma (colon)", ()),
+    ("merkel-cell-c4a", ((codes.ICD10CM, "C4A.9"),), None, Radiosensitivity.UNCLASSIFIED,
+     "cancer coded ICD-10-CM C4A.9", ()),
+    ("unmapped-icd-code-keeps-its-display",
+     ({"system": codes.ICD10CM, "code": "C47.9",
+       "display": "Malignant neoplasm of peripheral nerves, unspecified"},), None,
+     Radiosensitivity.UNCLASSIFIED,
+     "Malignant neoplasm of peripheral nerves, unspecified (ICD-10-CM C47.9)", ()),
+]  # fmt: skip
+
+
+def _coded(rid: str, codings, extension=None, **extra):
+    resource = condition(rid, **extra)
+    resource["code"] = {
+        "coding": [c if isinstance(c, dict) else {"system": c[0], "code": c[1]} for c in codings]
+    }
+    if extension:
+        resource["extension"] = extension
+    return resource
+
+
+@pytest.mark.parametrize(
+    ("codings", "extension", "radiosensitivity", "description", "others"),
+    [row[1:] for row in PRIMARY_CODES],
+    ids=[row[0] for row in PRIMARY_CODES],
+)
+def test_15_6_primary_codes(codings, extension, radiosensitivity, description, others):
+    x = run(_coded("p", codings, extension), spine_met("m", "T9"))
+    (primary,) = x.findings.primaries
+    assert primary.radiosensitivity is radiosensitivity
+    assert primary.description == description
+    assert "non-small-cell" not in description or "lung" in description
+    assert x.findings.other_cancers == others
+
+
+def test_15_6_an_unmapped_snomed_primary_marked_by_the_mcode_profile_is_shown_not_dropped():
+    cancer = _coded(
+        "p",
+        ({"system": codes.SNOMED, "code": "363346000", "display": "Malignant neoplastic disease"},),
+        meta={"profile": [codes.MCODE_PRIMARY_CANCER_PROFILE]},
+    )
+    x = run(cancer, spine_met("m", "T9"))
+    (primary,) = x.findings.primaries
+    assert primary.radiosensitivity is Radiosensitivity.UNCLASSIFIED
+    assert primary.description == "Malignant neoplastic disease (SNOMED CT 363346000)"
+    assert any("mapping table" in i.message for i in x.issues)
+
+
+NOT_CANDIDATES = [
+    # id, codings, extension
+    ("basal-cell-carcinoma-c44", ((codes.ICD10CM, "C44.91"),), None),
+    ("squamous-cell-carcinoma-of-skin-c44", ((codes.ICD10, "C44.9"),), None),
+    ("ductal-carcinoma-in-situ-d05", ((codes.ICD10CM, "D05.11"),), None),
+    ("in-situ-morphology", ((codes.ICD10CM, "C50.911"),), morphology("8500/2")),
+    ("basal-cell-morphology", ((codes.SNOMED, "363346000"),), morphology("8090/3")),
+]
+
+
+@pytest.mark.parametrize(
+    ("codings", "extension"),
+    [row[1:] for row in NOT_CANDIDATES],
+    ids=[r[0] for r in NOT_CANDIDATES],
+)
+def test_15_6_skin_and_in_situ_cancers_are_listed_and_never_block(codings, extension):
+    breast = condition("b", (codes.ICD10CM, "C50.911"))
+    other = _coded("o", codings, extension)
+    x = run(breast, other, spine_met("m", "T9"))
+    # In situ as a morphology of a breast code: the Condition is not a candidate at all, so the
+    # other (active, invasive) breast cancer alone is the primary.
+    assert [p.description for p in x.findings.primaries] == ["breast"]
+    assert x.findings.radiosensitivity is Radiosensitivity.SOLID
+    assert len(x.findings.other_cancers) == 1
+    assert "not a candidate primary" in x.findings.other_cancers[0]
+
+
+def test_15_6_a_skin_cancer_alone_is_no_primary():
+    x = run(_coded("o", ((codes.ICD10CM, "C44.91"),)), spine_met("m", "T9"))
+    assert x.findings.primaries == ()
+    assert x.findings.other_cancers
+
+
+SECONDARY_CODES = [
+    # id, code, vertebral site, spinal lesion
+    ("c7b03-bone-at-T9", "C7B.03", ("T9",), True),
+    ("c79-51-bone-at-T9", "C79.51", ("T9",), True),
+    ("c7b02-liver-is-no-spinal-lesion", "C7B.02", (), False),
+]
+
+
+@pytest.mark.parametrize(
+    ("code", "levels", "spinal"),
+    [r[1:] for r in SECONDARY_CODES],
+    ids=[r[0] for r in SECONDARY_CODES],
+)
+def test_15_6_secondary_neuroendocrine_tumour_of_bone_is_a_spinal_metastasis(code, levels, spinal):
+    x = run(condition("m", (codes.ICD10CM, code), levels=levels))
+    assert bool(x.findings.lesions) is spinal
+    # C7B is a metastasis code, never a primary cancer.
+    assert x.findings.primaries == ()

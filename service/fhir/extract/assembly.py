@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from service.domain.escc import Grade
 from service.domain.findings import LesionFindings, PatientFindings, StabilityCall, input_key
+from service.domain.histology import PrimaryCancer
 from service.domain.levels import Level
 from service.domain.metastases import (
     TOKUHASHI_MAJOR_ORGANS,
@@ -45,28 +47,15 @@ def _age(patient: dict[str, Any] | None, today: date, c: Collector) -> int | Non
 def assemble(
     c: Collector, cond: Conditions, patient: dict[str, Any] | None, today: date
 ) -> PatientFindings:
-    # Primary cancer(s): a classification per distinct primary; the newest diagnosis first.
-    primaries = sorted(
-        cond.primaries, key=lambda p: p[2] or datetime.min.replace(tzinfo=UTC), reverse=True
-    )
-    distinct = list(dict.fromkeys(p for p, _, _ in primaries))
-    if primaries:
-        c.sources["primary-cancer"] = tuple(ref for _, ref, _ in primaries)
-    if len({p.radiosensitivity for p in distinct}) > 1:
-        c.conflicting.add("primary-cancer")
-        c.note(
-            "warning",
-            "several primary cancers with different radiosensitivity are on "
-            f"record ({'; '.join(p.description for p in distinct)})",
-        )
-
     metastases = _metastases(c, cond)
     lesions = _lesions(c, cond)
+    distinct = _primaries(c, cond, active_spine=bool(lesions or cond.spinal_without_level))
     ecog, kps = c.resolve("ecog"), c.resolve("kps")
     return PatientFindings(
         age=_age(patient, today, c),
         sex=(patient or {}).get("gender"),
         primaries=tuple(distinct),
+        other_cancers=tuple(dict.fromkeys(text for text, _ in cond.other_cancers)),
         myelopathy=c.resolve("myelopathy"),
         cauda_equina=c.resolve("cauda-equina-syndrome"),
         functional_radiculopathy=c.resolve("functional-radiculopathy"),
@@ -82,6 +71,45 @@ def assemble(
         conflicting=frozenset(c.conflicting),
         preliminary=frozenset(c.preliminary),
     )
+
+
+def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[PrimaryCancer]:
+    """A classification per distinct primary, the newest diagnosis first.
+
+    docs/clinical-rules.md §15.6: a primary recorded as resolved, in remission or inactive still
+    counts while a spinal metastasis is active (the metastasis proves active disease), and says so.
+    """
+    found = list(cond.primaries)
+    for primary, ref, when, status in cond.inactive_primaries:
+        if active_spine:
+            recorded = replace(primary, description=f"{primary.description} (recorded as {status})")
+            found.append((recorded, ref, when))
+            c.note(
+                "information",
+                f"primary cancer ({primary.description}) recorded as {status}: counted, because "
+                "a spinal metastasis is active",
+                ref,
+            )
+        else:
+            c.note(
+                "information",
+                f"primary cancer ({primary.description}) not used: clinical status {status}",
+                ref,
+            )
+    found.sort(key=lambda p: p[2] or datetime.min.replace(tzinfo=UTC), reverse=True)
+    distinct = list(dict.fromkeys(p for p, _, _ in found))
+    if found:
+        c.sources["primary-cancer"] = tuple(ref for _, ref, _ in found)
+    for _, ref in cond.other_cancers:
+        c.note("information", "cancer on record that cannot be the primary: listed, not used", ref)
+    if len({p.radiosensitivity for p in distinct}) > 1:
+        c.conflicting.add("primary-cancer")
+        c.note(
+            "warning",
+            "several primary cancers with different radiosensitivity are on "
+            f"record ({'; '.join(p.description for p in distinct)})",
+        )
+    return distinct
 
 
 def _metastases(c: Collector, cond: Conditions) -> Metastases:
