@@ -80,6 +80,28 @@ def _neurology_keys(neuro: neurology.LevelNeurology) -> tuple[str, ...]:
     )
 
 
+_LEVEL_INPUTS: Final = (
+    "sins-pain",
+    "sins-bone-lesion",
+    "sins-alignment",
+    "sins-collapse",
+    "sins-posterolateral",
+    "escc-grade",
+    "stability-assessment",
+    "prior-radiation",
+)
+
+
+def _consulted(neuro: neurology.LevelNeurology) -> set[str]:
+    """Every input key NOMS reads at a level, known or not: a conflict that left one unknown
+    still flags the level (docs/clinical-rules.md §15.7)."""
+    keys = {input_key(name, neuro.level) for name in _LEVEL_INPUTS}
+    keys |= {"surgical-candidate", "primary-cancer"}
+    for finding in neuro.applicable:
+        keys |= {finding.kind.value, input_key(finding.kind.value, neuro.level)}
+    return keys
+
+
 def _explained(neuro: neurology.LevelNeurology, result: escc.EsccResult) -> bool | None:
     """Myelopathy or CES present and explicable by this level's compression (§15.1)."""
     if result.grade is not None and not escc.can_cause_neurology(result.grade, result.level):
@@ -136,7 +158,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
             out_of_scope=lesion.out_of_scope,
             primaries_on_record=len(findings.primaries),
             chordoma=any(p.chordoma for p in findings.primaries),
-            conflicting=findings.conflicting & set(noms_inputs),
+            conflicting=findings.conflicting & (set(noms_inputs) | _consulted(neuro)),
             preliminary=findings.preliminary & set(noms_inputs),
         )
     )

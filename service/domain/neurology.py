@@ -58,6 +58,15 @@ ASIA_PALSY_POINTS: Final = {
 }
 
 
+def frankel_asia_agree(frankel: Frankel, asia: Asia) -> bool:
+    """Whether a Frankel grade and an AIS grade can describe the same patient (§8.5, §15.7).
+
+    The scales correspond only at their ends: complete (A) and normal (E); B–D are defined
+    differently, so any of them agrees with any other.
+    """
+    return (frankel is Frankel.A) == (asia is Asia.A) and (frankel is Frankel.E) == (asia is Asia.E)
+
+
 def palsy_points(
     frankel: Frankel | None, asia: Asia | None
 ) -> tuple[tuple[int, ...], str, tuple[str, ...]]:

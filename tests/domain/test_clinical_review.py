@@ -247,3 +247,24 @@ def test_15_6_unknown_primary_with_a_morphology(
 def test_15_6_no_biopsy_flag_once_there_is_a_tissue_diagnosis(o, tissue_flag):
     rec = noms.recommend(make(o, grade=Grade.G1A))
     assert (Flag.OBTAIN_TISSUE_DIAGNOSIS in rec.flags) is tissue_flag
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.7 A conflict that left a finding unknown still flags the levels that read it.
+
+CONFLICT_FLAGS = [
+    # id, conflicting keys, flag at T9, flag at L3
+    ("myelopathy-unknown-after-a-tie", {"myelopathy"}, True, False),
+    ("ces-unknown-after-a-tie", {"cauda-equina-syndrome"}, False, True),
+    ("tokuhashi-only-input", {"kps"}, False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("keys", "t9", "l3"), [r[1:] for r in CONFLICT_FLAGS], ids=[r[0] for r in CONFLICT_FLAGS]
+)
+def test_15_7_conflict_flags(keys, t9, l3):
+    lesions = (LesionFindings(Level.T9, escc_grade=Grade.G2), LesionFindings(Level.L3))
+    levels = assess(_patient(lesions, conflicting=frozenset(keys))).levels
+    flagged = [Flag.CONFLICTING_DATA in la.recommendation.flags for la in levels]
+    assert flagged == [t9, l3]

@@ -11,7 +11,7 @@ from service.domain.findings import OutOfScope, StabilityCall
 from service.domain.histology import Radiosensitivity, TokuhashiSite, TomitaGrowth
 from service.domain.levels import Level
 from service.domain.metastases import Count, Organ, VisceralMetastases
-from service.domain.neurology import Ambulatory, Asia, Frankel
+from service.domain.neurology import Ambulatory, Frankel
 from service.domain.sins import BoneLesion, Pain
 from service.fhir import codes
 from service.fhir.extract import (
@@ -474,7 +474,10 @@ def test_neurology_and_judgements():
     )
     f = x.findings
     assert (f.myelopathy, f.cauda_equina, f.myelopathy_or_ces) == (False, True, True)
-    assert f.frankel is Frankel.C and f.asia is Asia.B
+    # The Frankel grade (10:00) is newer than the AIS grade (that day, 00:00): the newest wins
+    # across both scales (docs/clinical-rules.md §15.7); C and B correspond, so no conflict.
+    assert f.frankel is Frankel.C and f.asia is None
+    assert "asia" not in f.conflicting
     assert f.ambulatory is Ambulatory.ASSISTED and f.surgical_candidate is False
     assert f.lesions[0].surgeon_stability is StabilityCall.UNSTABLE
     assert x.sources["cauda-equina-syndrome"] == ("Condition/ces",)

@@ -233,3 +233,79 @@ def test_15_6_secondary_neuroendocrine_tumour_of_bone_is_a_spinal_metastasis(cod
     assert bool(x.findings.lesions) is spinal
     # C7B is a metastasis code, never a primary cancer.
     assert x.findings.primaries == ()
+
+
+# --- §15.7 conflicts and precedence across scales ---------------------------------------------
+
+
+def loinc(rid: str, code: str, when: str, **value: Any) -> dict[str, Any]:
+    return {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "subject": {"reference": "Patient/p1"},
+        "effectiveDateTime": when,
+        "code": {"coding": [{"system": codes.LOINC, "code": code}]},
+        **value,
+    }
+
+
+SCALES = [
+    # id, (ecog, when), (kps, when), (ecog kept, kps kept), conflict
+    ("newer-ecog-wins", (3, "2026-10-05"), (80, "2026-09-01"), (3, None), True),
+    ("newer-kps-wins", (1, "2026-09-01"), (80, "2026-10-05"), (None, 80), False),
+    ("same-time-agreeing-both-stand", (1, "2026-10-05"), (80, "2026-10-05"), (1, 80), False),
+    ("same-time-disagreeing-unknown", (4, "2026-10-05"), (90, "2026-10-05"), (None, None), True),
+]
+
+
+@pytest.mark.parametrize(
+    ("ecog", "kps", "kept", "conflict"), [r[1:] for r in SCALES], ids=[r[0] for r in SCALES]
+)
+def test_15_7_ecog_and_karnofsky(ecog, kps, kept, conflict):
+    x = run(
+        loinc("e", codes.LOINC_ECOG, ecog[1], valueInteger=ecog[0]),
+        loinc("k", codes.LOINC_KARNOFSKY, kps[1], valueInteger=kps[0]),
+    )
+    p = x.findings.performance
+    assert (p.ecog, p.kps) == kept
+    assert ({"ecog", "kps"} <= x.findings.conflicting) is conflict
+    if conflict:
+        assert any("Observation/e" in i.message and "Observation/k" in i.message for i in x.issues)
+
+
+PALSY = [
+    # id, (frankel, when), (asia, when), (frankel kept, asia kept), conflict
+    ("newer-asia-wins-and-disagrees", ("frankel-e", "2026-09-01"), ("A", "2026-10-05"),
+     (None, "A"), True),
+    ("same-time-e-and-d-unknown", ("frankel-e", "2026-10-05"), ("D", "2026-10-05"),
+     (None, None), True),
+    ("same-time-c-and-d-agree", ("frankel-c", "2026-10-05"), ("D", "2026-10-05"), ("C", "D"),
+     False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("frankel", "asia", "kept", "conflict"), [r[1:] for r in PALSY], ids=[r[0] for r in PALSY]
+)
+def test_15_7_frankel_and_asia(frankel, asia, kept, conflict):
+    x = run(
+        so_obs("f", "frankel-grade", answer=frankel[0], when=frankel[1]),
+        loinc("a", codes.LOINC_ASIA, asia[1], valueString=asia[0]),
+    )
+    f = x.findings
+    got = (f.frankel.value if f.frankel else None, f.asia.value if f.asia else None)
+    assert got == kept
+    assert ({"frankel-grade", "asia"} <= f.conflicting) is conflict
+
+
+def test_15_7_two_values_at_the_same_time_leave_the_finding_unknown_and_name_both():
+    x = run(
+        spine_met("m", "T9"),
+        so_obs("a", "myelopathy", boolean=True, when="2026-10-05T10:00:00Z"),
+        so_obs("b", "myelopathy", boolean=False, when="2026-10-05T10:00:00Z"),
+    )
+    assert x.findings.myelopathy is None
+    assert "myelopathy" in x.findings.conflicting
+    (issue,) = [i for i in x.issues if i.message.startswith("myelopathy:")]
+    assert "Observation/a" in issue.message and "Observation/b" in issue.message
