@@ -189,7 +189,12 @@ def assess(findings: PatientFindings) -> Assessment:
         tomita=tomita.score(tomita.Inputs(primaries, mets)),
         modified_bauer=bauer_result,
         nesms=nesms.score(
-            nesms.Inputs(bauer_result.totals, findings.ambulatory, findings.albumin_g_per_dl)
+            nesms.Inputs(
+                bauer_result.totals,
+                findings.ambulatory,
+                findings.albumin_g_per_dl,
+                findings.albumin_comparator,
+            )
         ),
         levels=tuple(
             _assess_level(findings, lesion)

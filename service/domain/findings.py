@@ -15,6 +15,7 @@ from service.domain.escc import Grade
 from service.domain.histology import PrimaryCancer, Radiosensitivity
 from service.domain.levels import Level
 from service.domain.metastases import Metastases
+from service.domain.nesms import Comparator
 from service.domain.neurology import Ambulatory, Asia, Frankel
 from service.domain.performance import PerformanceStatus
 from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
@@ -99,6 +100,7 @@ class PatientFindings:
     asia: Asia | None = None
     ambulatory: Ambulatory | None = None
     albumin_g_per_dl: float | None = None
+    albumin_comparator: Comparator | None = None
     metastases: Metastases = field(default_factory=Metastases)
     surgical_candidate: bool | None = None
     sois: str | None = None

@@ -309,3 +309,36 @@ def test_15_7_two_values_at_the_same_time_leave_the_finding_unknown_and_name_bot
     assert "myelopathy" in x.findings.conflicting
     (issue,) = [i for i in x.issues if i.message.startswith("myelopathy:")]
     assert "Observation/a" in issue.message and "Observation/b" in issue.message
+
+
+# --- §15.8 laboratory values: comparators are bounds, implausible albumin is not used ---------
+
+ALBUMIN = [
+    # id, quantity, (g/dL, comparator) read, NESMS albumin points
+    ("below-3-5-is-below-the-threshold", {"value": 3.5, "comparator": "<", "code": "g/dL"},
+     (3.5, "<"), (0,)),
+    ("below-4-0-is-unknown", {"value": 4.0, "comparator": "<", "code": "g/dL"},
+     (4.0, "<"), (0, 1)),
+    ("at-least-3-5-is-normal", {"value": 35, "comparator": ">=", "code": "g/L"},
+     (3.5, ">="), (1,)),
+    ("plain-value", {"value": 3.4, "code": "g/dL"}, (3.4, None), (0,)),
+    ("implausible-g-per-dl", {"value": 35, "code": "g/dL"}, None, (0, 1)),
+    ("implausible-g-per-l", {"value": 3.5, "code": "g/L"}, None, (0, 1)),
+    ("not-a-bound", {"value": 3.5, "comparator": "ad", "code": "g/dL"}, None, (0, 1)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("quantity", "read", "points"), [r[1:] for r in ALBUMIN], ids=[r[0] for r in ALBUMIN]
+)
+def test_15_8_albumin(quantity, read, points):
+    from service.domain.assessment import assess
+
+    quantity = {**quantity, "system": codes.UCUM, "unit": quantity["code"]}
+    x = run(loinc("alb", "1751-7", "2026-10-01", valueQuantity=quantity))
+    f = x.findings
+    got = (f.albumin_g_per_dl, f.albumin_comparator.value if f.albumin_comparator else None)
+    assert got == (read or (None, None))
+    if read is None:
+        assert any(i.resource == "Observation/alb" and "not used" in i.message for i in x.issues)
+    assert assess(f).nesms.item("albumin").possible == points

@@ -51,6 +51,7 @@ def assemble(
     lesions = _lesions(c, cond)
     distinct = _primaries(c, cond, active_spine=bool(lesions or cond.spinal_without_level))
     performance_status = _performance(c)
+    albumin = c.resolve("albumin", _say_albumin)
     frankel, asia = _palsy_grades(c)
     return PatientFindings(
         age=_age(patient, today, c),
@@ -64,7 +65,8 @@ def assemble(
         frankel=frankel,
         asia=asia,
         ambulatory=c.resolve("ambulatory-status", enum_name),
-        albumin_g_per_dl=c.resolve("albumin"),
+        albumin_g_per_dl=albumin[0] if albumin else None,
+        albumin_comparator=albumin[1] if albumin else None,
         metastases=metastases,
         surgical_candidate=c.resolve("surgical-candidate"),
         sois=c.resolve("sois"),
@@ -72,6 +74,11 @@ def assemble(
         conflicting=frozenset(c.conflicting),
         preliminary=frozenset(c.preliminary),
     )
+
+
+def _say_albumin(value: Any) -> str:
+    g_per_dl, comparator = value
+    return f"{comparator.value if comparator else ''}{g_per_dl:g} g/dL"
 
 
 def _across_scales(

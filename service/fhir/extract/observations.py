@@ -8,6 +8,7 @@ from typing import Any
 
 from service.domain.findings import input_key
 from service.domain.levels import Level
+from service.domain.nesms import Comparator, albumin_plausible
 from service.domain.neurology import Asia
 from service.fhir import codes
 from service.fhir.extract.collector import Collector
@@ -99,6 +100,7 @@ def _read_performance(
 def _read_albumin(
     obs: dict[str, Any], ref: str, when: datetime | None, preliminary: bool, c: Collector
 ) -> None:
+    """Serum albumin in g/dL, with its comparator; implausible values are not used (§15.8)."""
     quantity = obs.get("valueQuantity") or {}
     value = quantity.get("value")
     unit = quantity.get("code") or quantity.get("unit")
@@ -110,9 +112,21 @@ def _read_albumin(
     ):
         c.note("error", f"albumin with unit {unit!r} is not in g/dL or g/L: not used", ref)
         return
-    c.add(
-        "albumin", round(value * codes.ALBUMIN_UNITS_TO_G_PER_DL[unit], 3), when, ref, preliminary
-    )
+    comparator = quantity.get("comparator")
+    if comparator is not None and comparator not in {k.value for k in Comparator}:
+        c.note("warning", f"albumin with comparator {comparator!r} is not a bound: not used", ref)
+        return
+    g_per_dl = round(value * codes.ALBUMIN_UNITS_TO_G_PER_DL[unit], 3)
+    if not albumin_plausible(g_per_dl):
+        c.note(
+            "error",
+            f"albumin {value:g} {unit} ({g_per_dl:g} g/dL) is implausible, most often a unit "
+            "error (docs/clinical-rules.md §15.8): not used",
+            ref,
+        )
+        return
+    key = (g_per_dl, Comparator(comparator) if comparator else None)
+    c.add("albumin", key, when, ref, preliminary)
 
 
 _PATIENT_LEVEL_CODED: dict[str, Mapping[str, Any]] = {
