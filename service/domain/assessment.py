@@ -139,6 +139,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
                     (
                         ("stability-assessment", lesion.surgeon_stability),
                         ("prior-radiation", lesion.prior_radiation),
+                        ("prior-radiation-adjacent", lesion.prior_radiation_adjacent or None),
                     ),
                     level,
                 ),
@@ -155,6 +156,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
             surgeon_stability=lesion.surgeon_stability,
             surgical_candidate=findings.surgical_candidate,
             prior_radiation=lesion.prior_radiation,
+            prior_radiation_adjacent=lesion.prior_radiation_adjacent,
             out_of_scope=lesion.out_of_scope,
             primaries_on_record=len(findings.primaries),
             chordoma=any(p.chordoma for p in findings.primaries),

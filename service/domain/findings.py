@@ -55,6 +55,8 @@ class LesionFindings:
 
     ``myelopathy`` and ``cauda_equina`` are set only when a record names this level (a body
     site); otherwise the patient-level finding applies, by anatomy (docs/clinical-rules.md §15.1).
+    ``prior_radiation`` covers the level itself (or its region); ``prior_radiation_adjacent``
+    names neighbouring levels irradiated before (§15.9).
     """
 
     level: Level
@@ -68,6 +70,7 @@ class LesionFindings:
     myelopathy: bool | None = None
     cauda_equina: bool | None = None
     prior_radiation: bool | None = None
+    prior_radiation_adjacent: tuple[Level, ...] = ()
     surgeon_stability: StabilityCall | None = None
     out_of_scope: OutOfScope | None = None
 

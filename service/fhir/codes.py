@@ -49,7 +49,7 @@ from service.domain.histology import (
     Radiosensitivity,
     SiteProfile,
 )
-from service.domain.levels import Level
+from service.domain.levels import Level, Region
 from service.domain.metastases import Organ, OrganMetastases, VisceralMetastases
 from service.domain.neurology import Ambulatory, Frankel
 from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
@@ -418,6 +418,14 @@ VERTEBRA: Final[dict[Level, Code]] = {
     )
 }
 LEVEL_BY_SNOMED: Final = {code.code: level for level, code in VERTEBRA.items()}
+# Spinal regions as body sites of radiotherapy (V-IG, same eHDSI value set): a course coded to a
+# region covers every level of it (docs/clinical-rules.md §15.9). The sacrum (54735007) is the
+# level "sacrum, segment not given", which covers every sacral segment.
+REGION_BY_SNOMED: Final = {
+    "84667006": Region.CERVICAL,  # Bone structure of cervical vertebra
+    "35769007": Region.THORACIC,  # Bone structure of thoracic vertebra
+    "73903008": Region.LUMBAR,  # Bone structure of lumbar vertebra
+}
 # Spinal cord structures (SCT 2748008 is [U] in the contract; regions V-IG mCODE TG-263 map).
 SPINAL_CORD_SITES: Final = frozenset({"2748008", "54785003", "50800009", "60051002"})
 # Organ body structures (V-2: DICOM CID 4 and FHIR examples).

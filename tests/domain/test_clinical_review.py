@@ -268,3 +268,29 @@ def test_15_7_conflict_flags(keys, t9, l3):
     levels = assess(_patient(lesions, conflicting=frozenset(keys))).levels
     flagged = [Flag.CONFLICTING_DATA in la.recommendation.flags for la in levels]
     assert flagged == [t9, l3]
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.9 Prior radiation next to the level: a flag for radiation oncology; the level itself: H.
+
+ADJACENT = [
+    # id, prior radiation at the level, adjacent levels, flag, special case H
+    ("adjacent-only", False, (Level.T8,), True, False),
+    ("adjacent-level-unknown-at-the-level", None, (Level.T8,), True, False),
+    ("same-level", True, (), False, True),
+    ("same-level-and-adjacent", True, (Level.T8,), False, True),
+    ("none", False, (), False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("prior", "adjacent", "flag", "special_h"),
+    [r[1:] for r in ADJACENT],
+    ids=[r[0] for r in ADJACENT],
+)
+def test_15_9_adjacent_radiation(prior, adjacent, flag, special_h):
+    rec = noms.recommend(make(SOLID, prior=prior, prior_radiation_adjacent=adjacent))
+    assert (Flag.PRIOR_RADIATION_ADJACENT in rec.flags) is flag
+    assert ("special-H" in rec.rules) is special_h
+    if flag:
+        assert any("adjacent level T8" in line for line in rec.rationale)

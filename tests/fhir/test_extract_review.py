@@ -342,3 +342,65 @@ def test_15_8_albumin(quantity, read, points):
     if read is None:
         assert any(i.resource == "Observation/alb" and "not used" in i.message for i in x.issues)
     assert assess(f).nesms.item("albumin").possible == points
+
+
+# --- §15.9 prior radiation to a region, or next to the level ----------------------------------
+
+
+def radiotherapy(rid: str, *site_codes: str) -> dict[str, Any]:
+    return {
+        "resourceType": "Procedure",
+        "id": rid,
+        "status": "completed",
+        "subject": {"reference": "Patient/p1"},
+        "performedDateTime": "2025-01-01",
+        "code": {"coding": [{"system": codes.SNOMED, "code": "1217123003"}]},
+        "bodySite": [{"coding": [{"system": codes.SNOMED, "code": c}]} for c in site_codes],
+    }
+
+
+THORACIC, LUMBAR, SACRUM = "35769007", "73903008", "54735007"
+T8, T10, L2 = "77435000", "48405002", "53983007"
+RADIATION = [
+    # id, lesions, radiotherapy sites, {level: (prior radiation, adjacent levels)}
+    ("thoracic-region-covers-T9-and-T12", ("T9", "T12"), (THORACIC,),
+     {"T9": (True, ()), "T12": (True, ())}),
+    ("thoracic-region-is-adjacent-to-L1", ("L1",), (THORACIC,), {"L1": (None, ("T12",))}),
+    ("lumbar-region-covers-L3-not-T9", ("T9", "L3"), (LUMBAR,),
+     {"T9": (None, ()), "L3": (True, ())}),
+    ("sacrum-covers-a-sacral-segment", ("S3",), (SACRUM,), {"S3": (True, ())}),
+    ("sacral-segment-covers-the-unsegmented-sacrum", ("sacrum",), ("49967005",),
+     {"sacrum": (True, ())}),
+    ("adjacent-level-T8", ("T9",), (T8,), {"T9": (None, ("T8",))}),
+    ("both-neighbours", ("T9",), (T8, T10), {"T9": (None, ("T8", "T10"))}),
+    ("same-level-is-special-h-not-adjacency", ("T9",), ("33766003",), {"T9": (True, ())}),
+    ("two-levels-away-is-nothing", ("T9",), ("71737002",), {"T9": (None, ())}),
+    ("l2-next-to-l1", ("L1",), (L2,), {"L1": (None, ("L2",))}),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("lesions", "sites", "expected"), [r[1:] for r in RADIATION], ids=[r[0] for r in RADIATION]
+)
+def test_15_9_prior_radiation_by_region_and_adjacency(lesions, sites, expected):
+    x = run(*(spine_met(f"m{i}", lv) for i, lv in enumerate(lesions)), radiotherapy("rt", *sites))
+    for level, (prior, adjacent) in expected.items():
+        found = lesion(x, level)
+        assert found.prior_radiation is prior, level
+        assert tuple(lv.value for lv in found.prior_radiation_adjacent) == adjacent, level
+        if adjacent:
+            assert x.sources[f"{level}/prior-radiation-adjacent"] == ("Procedure/rt",)
+    # Radiotherapy on or beside a lesion is used, so it raises no "not used" warning; two
+    # levels away it is not used and says so.
+    used = any(prior or adjacent for prior, adjacent in expected.values())
+    warned = any("not used" in i.message and "prior-radiation" in i.message for i in x.issues)
+    assert warned is not used
+
+
+def test_15_9_a_region_denied_by_an_observation():
+    denial = so_obs(
+        "no", "prior-radiation", boolean=False, bodySite={"coding": [
+            {"system": codes.SNOMED, "code": THORACIC}]}
+    )  # fmt: skip
+    x = run(spine_met("m", "T9"), denial)
+    assert lesion(x, "T9").prior_radiation is False

@@ -151,6 +151,7 @@ class Inputs:
     surgeon_stability: StabilityCall | None = None
     surgical_candidate: bool | None = None
     prior_radiation: bool | None = None
+    prior_radiation_adjacent: tuple[Level, ...] = ()
     out_of_scope: OutOfScope | None = None
     primaries_on_record: int = 1
     chordoma: bool = False

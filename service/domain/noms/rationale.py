@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from service.domain.levels import Level
 from service.domain.noms.model import Inputs
 
 PRIOR_RADIATION_UNKNOWN = (
@@ -49,3 +50,12 @@ def inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:
 def depends_on(names: list[str]) -> str:
     """The line that introduces the candidates of an open plan."""
     return "The plan depends on " + ", ".join(names) + ":"
+
+
+def adjacent_radiation(levels: tuple[Level, ...]) -> str:
+    """The line for radiotherapy recorded next to the level (docs/clinical-rules.md §15.9)."""
+    named = ", ".join(level.label for level in levels)
+    return (
+        f"Radiotherapy is recorded at the adjacent level {named}: radiation oncology to review the "
+        "overlap of the fields (special case H applies only to the level itself)."
+    )

@@ -221,6 +221,9 @@ def _flags(
     ):
         flags.add(Flag.SINS_INDETERMINATE)
         lines.append(rationale.SINS_CONSULTATION)
+    if inputs.prior_radiation_adjacent and not inputs.prior_radiation:
+        flags.add(Flag.PRIOR_RADIATION_ADJACENT)
+        lines.append(rationale.adjacent_radiation(inputs.prior_radiation_adjacent))
     if inputs.conflicting or stability_conflict or inputs.escc.conflict:
         flags.add(Flag.CONFLICTING_DATA)
     if inputs.preliminary:

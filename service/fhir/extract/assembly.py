@@ -22,7 +22,7 @@ from service.domain.metastases import (
 from service.domain.neurology import Asia, Frankel, NeuroFindingKind, frankel_asia_agree
 from service.domain.performance import PerformanceStatus, ecog_kps_agree
 from service.fhir import codes
-from service.fhir.extract.collector import Collector, enum_name
+from service.fhir.extract.collector import Candidate, Collector, enum_name
 from service.fhir.extract.conditions import Conditions
 from service.fhir.extract.elements import parse_when
 from service.fhir.extract.observations import NEUROLOGY_BY_LEVEL
@@ -264,6 +264,8 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
         if names & set(codes.LESION_IMAGING_FINDINGS):
             levels.add(level)
     for level, names in level_keys.items():
+        if names == {"prior-radiation"} and any(_near(level, lesion) for lesion in levels):
+            continue  # radiation next to a lesion is used for the adjacency flag (§15.9)
         if level not in levels:
             c.note(
                 "warning",
@@ -285,6 +287,7 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
             c.sources[input_key("level", level)] = tuple(level_refs)
         scope = cond.out_of_scope.get(level)
         prior = _prior_radiation(c, level)
+        adjacent = _adjacent_radiation(c, level)
         myelopathy, cauda_equina = (_neurology_at(c, name, level) for name in NEUROLOGY_BY_LEVEL)
         surgeon: StabilityCall | None = get("stability-assessment")
         lesions.append(
@@ -300,6 +303,7 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
                 myelopathy=myelopathy,
                 cauda_equina=cauda_equina,
                 prior_radiation=prior,
+                prior_radiation_adjacent=adjacent,
                 surgeon_stability=surgeon,
                 out_of_scope=scope[0] if scope else None,
             )
@@ -333,10 +337,26 @@ def _neurology_at(c: Collector, name: str, level: Level) -> bool | None:
     return c.resolve(key)
 
 
+def _near(level: Level, lesion: Level) -> bool:
+    return level.overlaps(lesion) or level in lesion.neighbours()
+
+
+def _radiation_records(c: Collector, level: Level) -> list[Candidate]:
+    """Every prior-radiation record that covers a level: its own, an overlapping level's (the
+    unsegmented sacrum and S1-S5) and its region's (docs/clinical-rules.md §15.9)."""
+    found: list[Candidate] = []
+    for other in Level:
+        if level.overlaps(other):
+            found += c.candidates.get(input_key("prior-radiation", other), [])
+    if level.is_segment and level.region in c.region_radiation:
+        found += c.region_radiation[level.region]
+    return found
+
+
 def _prior_radiation(c: Collector, level: Level) -> bool | None:
     """Prior radiation at a level: any source saying yes wins (safer: SRS, not cEBRT)."""
     key = input_key("prior-radiation", level)
-    found = c.candidates.get(key) or []
+    found = _radiation_records(c, level)
     yes = [x for x in found if x.value is True]
     if yes and len(yes) < len(found):
         c.conflicting.add(key)
@@ -350,4 +370,26 @@ def _prior_radiation(c: Collector, level: Level) -> bool | None:
         if any(x.preliminary for x in yes):
             c.preliminary.add(key)
         return True
+    c.candidates[key] = found
     return c.resolve(key)
+
+
+def _adjacent_radiation(c: Collector, level: Level) -> tuple[Level, ...]:
+    """Neighbouring levels (± 1) with radiotherapy on record that does not cover the level itself.
+
+    docs/clinical-rules.md §15.9: radiation next to a lesion raises a flag for a review of the
+    field overlap; only the same level (or its region) is special case H.
+    """
+    covering = {id(x) for x in _radiation_records(c, level)}
+    near: list[Level] = []
+    refs: list[str] = []
+    for neighbour in level.neighbours():
+        records = [
+            x for x in _radiation_records(c, neighbour) if x.value is True and id(x) not in covering
+        ]
+        if records:
+            near.append(neighbour)
+            refs += [x.ref for x in records]
+    if refs:
+        c.sources[input_key("prior-radiation-adjacent", level)] = tuple(dict.fromkeys(refs))
+    return tuple(near)

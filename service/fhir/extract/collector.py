@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from service.domain.levels import Region
 from service.fhir.extract.issues import Issue
 
 
@@ -29,6 +30,10 @@ class Collector:
     conflicting: set[str] = field(default_factory=set)
     preliminary: set[str] = field(default_factory=set)
     chosen: dict[str, Candidate] = field(default_factory=dict)
+    # Prior radiation recorded for a whole spinal region (docs/clinical-rules.md §15.9).
+    region_radiation: dict[Region, list[Candidate]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def add(
         self, key: str, value: Any, when: datetime | None, ref: str, preliminary: bool = False

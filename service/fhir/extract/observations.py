@@ -11,8 +11,14 @@ from service.domain.levels import Level
 from service.domain.nesms import Comparator, albumin_plausible
 from service.domain.neurology import Asia
 from service.fhir import codes
-from service.fhir.extract.collector import Collector
-from service.fhir.extract.elements import codings, observation_when, so_code, vertebral_levels
+from service.fhir.extract.collector import Candidate, Collector
+from service.fhir.extract.elements import (
+    codings,
+    observation_when,
+    so_code,
+    spinal_regions,
+    vertebral_levels,
+)
 from service.fhir.extract.references import identity, reference_key
 
 USABLE_OBSERVATION_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
@@ -167,6 +173,14 @@ def _read_so_observation(
         if not levels:
             for focus in obs.get("focus") or []:
                 levels.extend(level_of_condition.get(reference_key(focus.get("reference", "")), []))
+        regions = spinal_regions(obs.get("bodySite")) if code == "prior-radiation" else []
+        if regions and isinstance(obs.get("valueBoolean"), bool):
+            for region in regions:
+                c.region_radiation[region].append(
+                    Candidate(obs["valueBoolean"], when, ref, preliminary)
+                )
+            if not levels:
+                return
         if not levels:
             c.note("warning", f"{code} without a vertebral bodySite: not used", ref)
             return
