@@ -133,7 +133,12 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
                 *sins_inputs,
                 *escc_inputs,
                 *_neurology_keys(neuro),
-                *_known((("surgical-candidate", findings.surgical_candidate),)),
+                *_known(
+                    (
+                        ("surgical-candidate", findings.surgical_candidate),
+                        ("leptomeningeal", findings.leptomeningeal or None),
+                    )
+                ),
                 *(("primary-cancer",) if findings.primaries else ()),
                 *_known(
                     (
@@ -158,6 +163,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
             prior_radiation=lesion.prior_radiation,
             prior_radiation_adjacent=lesion.prior_radiation_adjacent,
             out_of_scope=lesion.out_of_scope,
+            leptomeningeal=findings.leptomeningeal,
             primaries_on_record=len(findings.primaries),
             chordoma=any(p.chordoma for p in findings.primaries),
             conflicting=findings.conflicting & (set(noms_inputs) | _consulted(neuro)),

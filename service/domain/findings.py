@@ -29,10 +29,14 @@ class StabilityCall(Enum):
 
 
 class OutOfScope(Enum):
-    """Disease that NOMS, ESCC and SINS do not cover (clinical-spec §9.3)."""
+    """A lesion NOMS, ESCC and SINS do not cover (docs/clinical-rules.md §9.3, §15.10).
+
+    Leptomeningeal disease is not here: it hands every level to a clinician but leaves the bone
+    lesions' scores standing (docs/clinical-rules.md §15.11).
+    """
 
     INTRAMEDULLARY = "intramedullary metastasis"
-    LEPTOMENINGEAL = "leptomeningeal disease"
+    COCCYGEAL = "coccygeal metastasis"
 
 
 def myelopathy_or_ces(myelopathy: bool | None, cauda_equina: bool | None) -> bool | None:
@@ -86,6 +90,7 @@ class PatientFindings:
             (non-melanoma skin, in situ): shown, never used (docs/clinical-rules.md §15.6).
         myelopathy, cauda_equina, functional_radiculopathy: True, False or unknown.
         surgical_candidate: The clinician's judgement "able to tolerate surgery" (NOMS "S").
+        leptomeningeal: Leptomeningeal disease is on record (docs/clinical-rules.md §15.11).
         lesions: One entry per vertebral level with a metastasis, cranial to caudal.
         conflicting: Input keys whose sources disagreed (the newest value was used).
         preliminary: Input keys whose value came from a preliminary Observation.
@@ -106,6 +111,7 @@ class PatientFindings:
     albumin_comparator: Comparator | None = None
     metastases: Metastases = field(default_factory=Metastases)
     surgical_candidate: bool | None = None
+    leptomeningeal: bool = False
     sois: str | None = None
     lesions: tuple[LesionFindings, ...] = ()
     conflicting: frozenset[str] = frozenset()
@@ -113,7 +119,7 @@ class PatientFindings:
 
     @property
     def myelopathy_or_ces(self) -> bool | None:
-        """Myelopathy or cauda equina syndrome (NOMS treats them alike, clinical-spec §9.1)."""
+        """Myelopathy or cauda equina syndrome (NOMS treats them alike, §9.1), patient-level."""
         return myelopathy_or_ces(self.myelopathy, self.cauda_equina)
 
     @property

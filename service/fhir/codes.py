@@ -448,6 +448,10 @@ SECONDARY_ORGAN_SNOMED: Final = {"94225005": Organ.BRAIN}  # V-IG mCODE example
 # ICD-10-CM, ICD-10; C7B.03 secondary carcinoid of bone (docs/clinical-rules.md §15.6).
 ICD_SECONDARY_BONE: Final = frozenset({"C79.51", "C79.5", "C7B.03"})
 ICD_INTRAMEDULLARY: Final = "C79.49"  # ICD-10-CM, with a spinal-cord bodySite
+# ICD-10-CM secondary malignant neoplasm of cerebral meninges: leptomeningeal disease
+# (docs/clinical-rules.md §15.11). C79.49 with a spinal-meninges body site would be too, but no
+# SNOMED CT code for the spinal meninges is verified (O-9), so none is accepted.
+ICD_LEPTOMENINGEAL: Final = "C79.32"
 
 # Neurology and compression conditions.
 CORD_COMPRESSION: Final = frozenset(

@@ -12,7 +12,7 @@ from service.domain import histology as h
 from service.domain import noms
 from service.domain.assessment import assess
 from service.domain.escc import Grade
-from service.domain.findings import LesionFindings, PatientFindings
+from service.domain.findings import LesionFindings, OutOfScope, PatientFindings
 from service.domain.histology import Histology, classify
 from service.domain.levels import Level
 from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
@@ -294,3 +294,33 @@ def test_15_9_adjacent_radiation(prior, adjacent, flag, special_h):
     assert ("special-H" in rec.rules) is special_h
     if flag:
         assert any("adjacent level T8" in line for line in rec.rationale)
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.10 Sacrum without a segment and coccyx; §15.11 leptomeningeal disease.
+
+
+def test_15_10_the_unsegmented_sacrum_is_assessed_and_the_coccyx_is_out_of_scope():
+    sacrum = LesionFindings(Level.SACRUM, escc_grade=Grade.G0)
+    coccyx = LesionFindings(Level.COCCYX, out_of_scope=OutOfScope.COCCYGEAL)
+    s_rec, c_rec = (la.recommendation for la in assess(_patient((sacrum, coccyx))).levels)
+    assert s_rec.plan is not Plan.OUT_OF_SCOPE
+    assert "sacral-segment" in assess(_patient((sacrum,))).levels[0].sins.missing
+    assert c_rec.plan is Plan.OUT_OF_SCOPE
+    assert c_rec.rationale[0].startswith("Coccygeal metastasis at coccyx")
+
+
+@pytest.mark.parametrize("leptomeningeal", [True, False], ids=["recorded", "not-recorded"])
+def test_15_11_leptomeningeal_disease_hands_every_level_to_a_clinician(leptomeningeal):
+    lesions = (LesionFindings(Level.T9, escc_grade=Grade.G1A), LesionFindings(Level.L3))
+    result = assess(_patient(lesions, leptomeningeal=leptomeningeal, myelopathy=False))
+    for la in result.levels:
+        rec = la.recommendation
+        assert (
+            rec.plan is Plan.NEEDS_CLINICIAN_INPUT and rec.rules == ("undefined-leptomeningeal",)
+        ) is leptomeningeal
+        if leptomeningeal:
+            assert any("leptomeningeal" in line for line in rec.rationale)
+            assert "leptomeningeal" in la.noms_inputs
+            # Only the mechanical part can still be settled by the chart (SINS, surgeon's call).
+            assert all(m.startswith("sins-") or m == "stability-assessment" for m in rec.missing)

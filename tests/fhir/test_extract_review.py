@@ -10,8 +10,10 @@ from typing import Any
 
 import pytest
 
+from service.domain.findings import OutOfScope
 from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
+from service.domain.metastases import Count
 from service.fhir import codes
 from service.fhir.extract import extract
 from tests.fhir.builders import PATIENT, condition, so_obs, spine_met
@@ -404,3 +406,58 @@ def test_15_9_a_region_denied_by_an_observation():
     )  # fmt: skip
     x = run(spine_met("m", "T9"), denial)
     assert lesion(x, "T9").prior_radiation is False
+
+
+# --- §15.10 sacrum and coccyx ---------------------------------------------------------------
+
+SACRUM_AND_COCCYX = [
+    # id, bodySite code, lesion level, out of scope, extraspinal count
+    ("sacrum-without-segment", "54735007", "sacrum", None, Count(0, None)),
+    ("sacral-segment", "49967005", "S3", None, Count(0, None)),
+    ("coccyx", "64688005", "coccyx", OutOfScope.COCCYGEAL, Count(0, None)),
+    # Negative: a femur metastasis is extraspinal bone.
+    ("femur", "71341001", None, None, Count(1, None)),
+]
+
+
+@pytest.mark.parametrize(
+    ("site", "level", "scope", "extraspinal"),
+    [r[1:] for r in SACRUM_AND_COCCYX],
+    ids=[r[0] for r in SACRUM_AND_COCCYX],
+)
+def test_15_10_sacral_and_coccygeal_lesions_are_never_extraspinal_bone(
+    site, level, scope, extraspinal
+):
+    x = run(condition("m", (codes.ICD10CM, "C79.51"), sites=(site,)))
+    assert [le.level.value for le in x.findings.lesions] == ([level] if level else [])
+    if level:
+        assert lesion(x, level).out_of_scope is scope
+        assert x.focus[Level(level)] == ("Condition/m",)
+    assert x.findings.metastases.extraspinal_bone == extraspinal
+    # The coccyx is no vertebral body for Tokuhashi's count.
+    vertebral = x.findings.metastases.vertebral.low
+    assert vertebral == 1
+
+
+# --- §15.11 leptomeningeal disease ---------------------------------------------------------
+
+LEPTOMENINGEAL = [
+    # id, codings, sites, leptomeningeal, warning
+    ("c79-32", (codes.ICD10CM, "C79.32"), (), True, False),
+    ("c79-49-without-a-site-is-only-reported", (codes.ICD10CM, "C79.49"), (), False, True),
+    ("c79-49-on-the-cord-is-intramedullary", (codes.ICD10CM, "C79.49"), ("2748008",), False,
+     False),
+    ("brain-is-not-leptomeningeal", (codes.ICD10CM, "C79.31"), (), False, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("coding", "sites", "expected", "warning"),
+    [r[1:] for r in LEPTOMENINGEAL],
+    ids=[r[0] for r in LEPTOMENINGEAL],
+)
+def test_15_11_leptomeningeal_disease(coding, sites, expected, warning):
+    x = run(spine_met("m", "T9"), condition("lm", coding, sites=sites))
+    assert x.findings.leptomeningeal is expected
+    warned = any(i.resource == "Condition/lm" and "leptomeningeal" in i.message for i in x.issues)
+    assert warned is warning

@@ -48,6 +48,8 @@ def _finding(inputs: Inputs) -> str:
 
 
 def _decide(w: World, inputs: Inputs) -> Outcome:
+    if inputs.leptomeningeal:
+        return sc.undefined_leptomeningeal(w)
     o = inputs.radiosensitivity
     high = w.n is Category.HIGH
     if o is Radiosensitivity.UNKNOWN:

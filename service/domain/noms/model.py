@@ -95,6 +95,7 @@ class Rule(StrEnum):
     SPECIAL_J = "special-J"
     UNDEFINED_CONFLICTING_PRIMARIES = "undefined-conflicting-primaries"
     UNDEFINED_HISTOLOGY_UNCLASSIFIED = "undefined-histology-unclassified"
+    UNDEFINED_LEPTOMENINGEAL = "undefined-leptomeningeal"
     UNDEFINED_LOW_GRADE_ESCC_MYELOPATHY = "undefined-low-grade-escc-myelopathy"
     UNDEFINED_MISSING_INPUT = "undefined-missing-input"
     OUT_OF_SCOPE = "out-of-scope"
@@ -138,6 +139,7 @@ class Inputs:
         radiosensitivity: The NOMS class, or None when no primary is on record or primaries
             disagree (see ``primaries_on_record``).
         primaries_on_record: How many active primary cancers the chart holds.
+        leptomeningeal: Leptomeningeal disease is on record (docs/clinical-rules.md §15.11).
         chordoma: The primary is a chordoma (special case J).
         conflicting: Names of inputs used here whose sources disagree.
         preliminary: Names of inputs used here that are preliminary.
@@ -153,6 +155,7 @@ class Inputs:
     prior_radiation: bool | None = None
     prior_radiation_adjacent: tuple[Level, ...] = ()
     out_of_scope: OutOfScope | None = None
+    leptomeningeal: bool = False
     primaries_on_record: int = 1
     chordoma: bool = False
     conflicting: frozenset[str] = frozenset()

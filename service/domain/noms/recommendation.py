@@ -55,7 +55,7 @@ def recommend(inputs: Inputs) -> Recommendation:
             (),
             (),
             (
-                f"{inputs.out_of_scope.value.capitalize()} at {inputs.level.value}: NOMS, ESCC and "
+                f"{inputs.out_of_scope.value.capitalize()} at {inputs.level.label}: NOMS, ESCC and "
                 "SINS do not apply; refer to the spine oncology team.",
             ),
         )

@@ -237,6 +237,21 @@ def undefined_low_grade_with_myelopathy(w: World, histology_unknown: bool = Fals
     )
 
 
+def undefined_leptomeningeal(w: World) -> Outcome:
+    """Leptomeningeal disease on record: no row or special case covers it.
+
+    docs/clinical-rules.md §9.3 and §15.11: the framework does not address leptomeningeal
+    disease, so every level goes to a clinician with that reason; the bone lesion's mechanical
+    part still follows M.
+    """
+    return human(
+        stabilization_of(w),
+        (Rule.UNDEFINED_LEPTOMENINGEAL,),
+        "leptomeningeal disease is on record: the NOMS framework does not cover it; the spine "
+        "oncology team decides",
+    )
+
+
 def undefined_no_primary(w: World, inputs: Inputs) -> Outcome:
     """No primary cancer on record, or several that differ in radiosensitivity."""
     if inputs.primaries_on_record > 1:

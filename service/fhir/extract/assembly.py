@@ -69,6 +69,7 @@ def assemble(
         albumin_comparator=albumin[1] if albumin else None,
         metastases=metastases,
         surgical_candidate=c.resolve("surgical-candidate"),
+        leptomeningeal=_leptomeningeal(c, cond),
         sois=c.resolve("sois"),
         lesions=lesions,
         conflicting=frozenset(c.conflicting),
@@ -178,12 +179,22 @@ def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[Prima
     return distinct
 
 
+def _leptomeningeal(c: Collector, cond: Conditions) -> bool:
+    if cond.leptomeningeal:
+        c.sources["leptomeningeal"] = tuple(cond.leptomeningeal)
+    return bool(cond.leptomeningeal)
+
+
 def _metastases(c: Collector, cond: Conditions) -> Metastases:
     levels_on_record = set(cond.spinal_levels) | {
         Level(key.split("/")[0])
         for key in c.candidates
         if "/" in key and key.split("/")[1] in codes.LESION_IMAGING_FINDINGS
     }
+    # The coccyx is no vertebral body for Tokuhashi's count; it stays a bone metastasis of a site
+    # the counts do not name (docs/clinical-rules.md §15.10).
+    coccygeal = Level.COCCYX in levels_on_record
+    levels_on_record.discard(Level.COCCYX)
     derived_vertebral = len(levels_on_record) + len(cond.spinal_without_level)
     vertebral = c.resolve("vertebral-metastases-count")
     if vertebral is not None:
@@ -218,7 +229,7 @@ def _metastases(c: Collector, cond: Conditions) -> Metastases:
             c.sources["extraspinal-bone-metastases-count"] = tuple(
                 dict.fromkeys(ref for ref, _ in cond.extraspinal_bone_sites)
             )
-    if cond.bone_unknown_site and extraspinal is None:
+    if (cond.bone_unknown_site or coccygeal) and extraspinal is None:
         # A bone metastasis of unknown site is spinal or not; it only raises the total.
         extraspinal_count = Count(extraspinal_count.low, None)
 

@@ -48,6 +48,7 @@ class Conditions:
     organ_sites: dict[Organ, list[str]] = field(default_factory=lambda: defaultdict(list))
     cord_compression: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
     out_of_scope: dict[Level, tuple[OutOfScope, str]] = field(default_factory=dict)
+    leptomeningeal: list[str] = field(default_factory=list)
     level_of_condition: dict[str, list[Level]] = field(default_factory=dict)
 
 
@@ -285,6 +286,18 @@ def _read_metastasis(
                 ref,
             )
         return
+    if codes.ICD_LEPTOMENINGEAL in icd:
+        out.leptomeningeal.append(ref)
+        return
+    if codes.ICD_INTRAMEDULLARY in icd:
+        c.note(
+            "warning",
+            "secondary neoplasm of other parts of the nervous system (C79.49) without a "
+            "spinal-cord body site: a clinician must check for leptomeningeal or intramedullary "
+            "disease (no spinal-meninges code is verified, docs/clinical-rules.md §15.11)",
+            ref,
+        )
+        return
     bone = bool(set(icd) & codes.ICD_SECONDARY_BONE) or bool(
         snomed & {codes.SCT_SECONDARY_BONE, codes.SCT_SECONDARY_VERTEBRAL_COLUMN}
     )
@@ -293,6 +306,10 @@ def _read_metastasis(
         out.level_of_condition[ref] = levels
         for level in levels:
             out.spinal_levels[level].append(ref)
+        if Level.COCCYX in levels:
+            # docs/clinical-rules.md §15.10: reported as outside SINS and NOMS, never counted
+            # silently as extraspinal bone.
+            out.out_of_scope[Level.COCCYX] = (OutOfScope.COCCYGEAL, ref)
         return
     if codes.SCT_SECONDARY_VERTEBRAL_COLUMN in snomed:
         out.spinal_without_level.append(ref)
