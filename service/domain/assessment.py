@@ -202,6 +202,7 @@ def assess(findings: PatientFindings) -> Assessment:
                 findings.ambulatory,
                 findings.albumin_g_per_dl,
                 findings.albumin_comparator,
+                bauer_result.missing,
             )
         ),
         levels=tuple(

@@ -108,7 +108,7 @@ def categorize(inputs: Inputs) -> EsccResult:
             conflict,
             tuple(notes),
             tuple(used),
-            ("escc-category",),
+            (),  # a clinician's judgement, not something the chart can supply (§15.12)
             inputs.cord_compression_reported,
         )
 

@@ -191,6 +191,7 @@ class PrimaryCancer:
         bauer_favourable: Whether it is breast, kidney, lymphoma or myeloma (None: unknown).
         lung: Whether it is lung cancer (None: unknown).
         chordoma: True for chordoma (special case J of NOMS).
+        unknown_site: The primary site is unknown (C80): the chart could still name it.
     """
 
     description: str
@@ -200,6 +201,16 @@ class PrimaryCancer:
     bauer_favourable: bool | None
     lung: bool | None
     chordoma: bool = False
+    unknown_site: bool = False
+
+
+def primary_missing(primaries: tuple[PrimaryCancer, ...]) -> bool:
+    """Whether the chart could still supply the primary: none on record, or only unknown sites.
+
+    docs/clinical-rules.md §15.12: "missing" lists only what the chart could still supply; a known
+    primary that a score does not classify is said as such instead.
+    """
+    return not primaries or all(p.unknown_site for p in primaries)
 
 
 def classify(
@@ -249,6 +260,7 @@ def classify(
         bauer_favourable=profile.bauer_favourable,
         lung=profile.lung,
         chordoma=histology is Histology.CHORDOMA,
+        unknown_site=site is UNKNOWN_PRIMARY,
     )
 
 

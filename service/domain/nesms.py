@@ -71,12 +71,17 @@ def albumin_points(g_per_dl: float, comparator: Comparator | None = None) -> tup
 
 @dataclass(frozen=True, slots=True)
 class Inputs:
-    """What NESMS needs: the modified Bauer totals still possible, ambulation, albumin."""
+    """What NESMS needs: the modified Bauer totals still possible, ambulation, albumin.
+
+    ``modified_bauer_missing`` names what would settle the modified Bauer score (its own missing
+    inputs), so that "missing" lists what the chart could supply (docs/clinical-rules.md §15.12).
+    """
 
     modified_bauer_totals: tuple[int, ...]
     ambulatory: Ambulatory | None = None
     albumin_g_per_dl: float | None = None
     albumin_comparator: Comparator | None = None
+    modified_bauer_missing: tuple[str, ...] = ("modified-bauer-score",)
 
 
 def _capped(points: Sequence[int]) -> int:
@@ -120,7 +125,7 @@ def score(inputs: Inputs) -> ScoreResult:
             bauer_points,
             bauer_text,
             ("modified-bauer-score",),
-            () if len(bauer_points) == 1 else ("modified-bauer-score",),
+            () if len(bauer_points) == 1 else inputs.modified_bauer_missing,
         ),
         open_item(
             "ambulatory",

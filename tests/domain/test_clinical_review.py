@@ -324,3 +324,65 @@ def test_15_11_leptomeningeal_disease_hands_every_level_to_a_clinician(leptomeni
             assert "leptomeningeal" in la.noms_inputs
             # Only the mechanical part can still be settled by the chart (SINS, surgeon's call).
             assert all(m.startswith("sins-") or m == "stability-assessment" for m in rec.missing)
+
+
+# ---------------------------------------------------------------------------------------------
+# §15.12 Words: "missing" lists only what the chart could still supply; a known value a score
+# does not classify is said as such; the rationale never contradicts the plan.
+
+
+def test_15_12_a_known_primary_tomita_does_not_name_is_said_not_missing():
+    prostate = assess(_patient((LesionFindings(Level.T9),), primaries=(classify(h.PROSTATE),)))
+    item = prostate.tomita.item("primary-growth")
+    assert "primary-cancer" not in prostate.tomita.missing
+    assert item.answer == "prostate: not in Tomita's growth groups (a clinician classifies it)"
+    # Negative: with no primary on record the chart could still supply one.
+    nothing = assess(_patient((LesionFindings(Level.T9),), primaries=()))
+    assert "primary-cancer" in nothing.tomita.missing
+    assert "primary-cancer" in nothing.levels[0].recommendation.missing
+
+
+SUPPLIABLE = [
+    # id, inputs, never missing, depends-on text
+    ("unclassified-histology", make(UNCLASSIFIED), "radiosensitivity", None),
+    ("below-the-conus-judgement", make(RES, grade=Grade.G1B, level=Level.L3), "escc-category",
+     "escc-category (a clinician's judgement below the conus)"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "name", "depends"), [r[1:] for r in SUPPLIABLE], ids=[r[0] for r in SUPPLIABLE]
+)
+def test_15_12_judgements_are_named_but_never_missing(inputs, name, depends):
+    rec = noms.recommend(inputs)
+    assert name not in rec.missing
+    if depends:
+        assert any(depends in line for line in rec.rationale)
+
+
+def test_15_12_nesms_lists_the_modified_bauer_inputs_not_the_score():
+    result = assess(_patient((LesionFindings(Level.T9),)))
+    assert "modified-bauer-score" not in result.nesms.missing
+    assert set(result.modified_bauer.missing) <= set(result.nesms.missing)
+
+
+NOT_CONTRADICTING = [
+    # id, inputs, must not appear, must appear
+    ("srs-plan-irradiated-before", make(RES, prior=True), "replaces cEBRT", "is a re-irradiation"),
+    ("srs-plan-prior-unknown", make(RES, prior=None), "replaces cEBRT", "becomes a re-irradiation"),
+    ("cebrt-plan-irradiated-before", make(SOLID, prior=True), "is a re-irradiation",
+     "replaces cEBRT"),
+    ("cebrt-plan-prior-unknown", make(SOLID, prior=None), "becomes a re-irradiation",
+     "replaces cEBRT"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "absent", "present"),
+    [r[1:] for r in NOT_CONTRADICTING],
+    ids=[r[0] for r in NOT_CONTRADICTING],
+)
+def test_15_12_the_rationale_never_contradicts_the_plan(inputs, absent, present):
+    text = "\n".join(noms.recommend(inputs).rationale)
+    assert absent not in text
+    assert present in text

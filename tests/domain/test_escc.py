@@ -103,7 +103,8 @@ def test_below_the_conus(level: Level, grade: Grade, category: Category | None):
     result = categorize(Inputs(level, grade))
     assert result.category is category
     assert result.grade is grade
-    assert result.missing == (() if category else ("escc-category",))
+    # The category below the conus is a clinician's judgement, not a chart input (§15.12).
+    assert result.missing == ()
     assert any("O-3" in note for note in result.notes) is (category is None)
     assert result.flag_1c is (grade is Grade.G1C)
 
@@ -115,7 +116,7 @@ def test_conus_boundary_l1_cord_l2_cauda_equina():
 
 def test_cord_compression_below_the_conus_is_left_to_a_clinician():
     result = categorize(Inputs(Level.L4, None, cord_compression_reported=True))
-    assert (result.category, result.missing) == (None, ("escc-category",))
+    assert (result.category, result.missing) == (None, ())
     assert result.inputs == ("cord-compression",)
 
 

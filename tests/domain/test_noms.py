@@ -280,10 +280,9 @@ SPECIAL_ROWS = [
     # J: chordoma with high-grade ESCC and myelopathy: intralesional resection then SRS; the
     # histology is unclassified (§3), so a surgeon decides.
     ("J", make(UNCLASSIFIED, grade=Grade.G3, myelopathy=True, chordoma=True),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("special-J",), (), ("radiosensitivity",))),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("special-J",))),
     ("J-chordoma-without-myelopathy", make(UNCLASSIFIED, grade=Grade.G3, chordoma=True),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",), (),
-      ("radiosensitivity",))),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",))),
 ]  # fmt: skip
 
 
@@ -338,7 +337,7 @@ PRIOR_RADIATION_ROWS = [
       (Flag.REIRRADIATION, Flag.OBTAIN_TISSUE_DIAGNOSIS))),
     ("unclassified", make(UNCLASSIFIED, prior=True),
      (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",),
-      (Flag.REIRRADIATION,), ("radiosensitivity",))),
+      (Flag.REIRRADIATION,))),
 ]  # fmt: skip
 
 
@@ -415,8 +414,7 @@ UNDEFINED_ROWS = [
       ("stability-assessment",))),
     # Histology not classified by the sources.
     ("histology-unclassified", make(UNCLASSIFIED),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",), (),
-      ("radiosensitivity",))),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",))),
     # No primary cancer on record.
     ("no-primary-on-record", make(None, primaries_on_record=0),
      (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-missing-input",), (),
@@ -424,7 +422,7 @@ UNDEFINED_ROWS = [
     # Several primaries that disagree on radiosensitivity.
     ("conflicting-primaries", make(None, primaries_on_record=2, m="unstable"),
      (NEEDS, RAD_UNDET, SURG_UNDET, STAB, ("undefined-conflicting-primaries",),
-      (Flag.CONFLICTING_DATA,), ("radiosensitivity",))),
+      (Flag.CONFLICTING_DATA,))),
 ]  # fmt: skip
 
 
@@ -597,7 +595,7 @@ MATTERS = [
      (NEEDS, SRS, SURG_UNDET, NO_STAB, ("R3", "R7", "special-G"), (), ("escc-grade",))),
     # Below the conus ESCC 1b+ is left to a clinician (open item O-3).
     ("radioresistant-below-conus-1b", make(RES, grade=Grade.G1B, level=Level.L3),
-     (NEEDS, SRS, SURG_UNDET, NO_STAB, ("R3", "R7", "special-G"), (), ("escc-category",))),
+     (NEEDS, SRS, SURG_UNDET, NO_STAB, ("R3", "R7", "special-G"))),
     # Solid tumour with high-grade ESCC: myelopathy decides between A and R5.
     # The flag of special case A holds only when myelopathy is known: not raised here.
     ("solid-high-grade-myelopathy-unknown", make(SOLID, grade=Grade.G2, myelopathy=None),
@@ -906,3 +904,17 @@ def test_special_case_e_option_only_when_no_myelopathy_is_recorded():
     assert rec.plan is SEPARATION_SRS
     assert Flag.HYPOFRACTIONATED_SRS_OPTION not in rec.flags or "myelopathy" in rec.missing
     assert "special-E" not in rec.rules
+
+
+@settings(max_examples=200, deadline=None)
+@given(situation=partial_situations())
+def test_the_rationale_never_contradicts_the_radiation_part(situation: dict):
+    # docs/clinical-rules.md §15.12: no "SRS re-irradiation replaces cEBRT" on an SRS plan.
+    rec = noms.recommend(build(situation))
+    text = "\n".join(line for line in rec.rationale if not line.startswith("- "))
+    cebrt_rows = {"R1", "R2", "R5", "R6", "R8", "R10"}
+    if rec.radiation is SRS or (rec.radiation is REIRR and not cebrt_rows & set(rec.rules)):
+        assert "replaces cEBRT" not in text
+    if rec.radiation is CEBRT:
+        assert "is a re-irradiation" not in text
+        assert "becomes a re-irradiation" not in text

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from service.domain import histology as h
 from service.domain import tokuhashi
-from service.domain.histology import Histology, TokuhashiSite, classify
+from service.domain.histology import Histology, TokuhashiSite, classify, primary_missing
 from service.domain.metastases import Count, Metastases, Organ, OrganMetastases
 from service.domain.neurology import Asia, Frankel
 from service.domain.performance import PerformanceStatus
@@ -134,7 +134,8 @@ def test_primary_site_points(site, histology, points):
     )
     item = result.item("primary-site")
     assert set(item.possible) == points
-    assert item.missing == (() if len(points) == 1 else ("primary-cancer",))
+    # docs/clinical-rules.md §15.12: a known primary the table leaves open is not "missing".
+    assert item.missing == ()
     assert item.inputs == ("primary-cancer",)
 
 
@@ -143,7 +144,7 @@ def test_several_primaries_leave_each_one_possible():
     item = tokuhashi.score(Inputs(PerformanceStatus(), Metastases(), primaries)).item(
         "primary-site"
     )
-    assert (item.possible, item.missing) == ((0, 5), ("primary-cancer",))
+    assert (item.possible, item.missing) == ((0, 5), ())  # §15.12: both known
 
 
 def test_no_primary_on_record_is_unknown_not_unidentified():
@@ -419,7 +420,10 @@ def test_partial_inputs_report_exactly_the_totals_of_every_completion(inputs: In
     assert set(result.totals) == completions
     bands = {ref_band(total) for total in completions}
     assert (result.band.code if result.band else None) == (bands.pop() if len(bands) == 1 else None)
-    assert set(result.missing) == {name for pts, name in reference.values() if len(pts) > 1}
+    # §15.12: the primary is missing only while the chart could still supply it.
+    suppliable = {"primary-cancer"} if primary_missing(inputs.primaries) else set()
+    expected = {name for pts, name in reference.values() if len(pts) > 1}
+    assert set(result.missing) == {n for n in expected if n != "primary-cancer" or suppliable}
     for key, (points, _name) in reference.items():
         item = result.item(key)
         assert set(item.possible) == points, key

@@ -26,12 +26,19 @@ class Dimension:
         values: The values still possible; one value means it is known.
         describe: Each value in words, for the candidate lines of the rationale.
         merge: How several values of one candidate are said together (default: joined by "or").
+        said: How the dimension is named when it decides, when that differs from ``names`` (a
+            clinician's judgement the chart cannot supply is named, but never "missing").
     """
 
     names: tuple[str, ...]
     values: tuple[Any, ...]
     describe: Mapping[Any, str] = field(default_factory=dict)
     merge: Callable[[list[Any]], str] | None = None
+    said: tuple[str, ...] = ()
+
+    def __post_init__(self) -> None:
+        if not self.said:
+            object.__setattr__(self, "said", self.names)
 
     def say(self, values: list[Any]) -> str:
         """Several values of this dimension in words, in the dimension's order."""

@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 from service.domain.levels import Level
-from service.domain.noms.model import Inputs
+from service.domain.noms.model import Inputs, Radiation
 
-PRIOR_RADIATION_UNKNOWN = (
-    "Prior radiation at this level is not recorded: if the level was irradiated before, "
-    "SRS re-irradiation replaces cEBRT and radiation oncology reviews the cord dose "
-    "(special case H)."
-)
+
+def prior_radiation_unknown(radiation: Radiation) -> str:
+    """What would change if the level had been irradiated (never contradicting the plan)."""
+    change = (
+        "SRS re-irradiation replaces cEBRT"
+        if radiation is Radiation.CEBRT
+        else "the SRS becomes a re-irradiation"
+    )
+    return (
+        "Prior radiation at this level is not recorded: if the level was irradiated before, "
+        f"{change} and radiation oncology reviews the cord dose (special case H)."
+    )
+
+
 SINS_CONSULTATION = (
     "SINS is 7 or more (potentially unstable) and no surgeon's call is recorded: "
     "surgical consultation recommended."

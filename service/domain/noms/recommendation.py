@@ -99,12 +99,12 @@ def recommend(inputs: Inputs) -> Recommendation:
         keys = deciding(dims, outcomes)
         missing.extend(name for key in keys for name in dims[key].names)
         missing.extend(name for o in outcomes.values() for name in o.missing)
-        lines.append(rationale.depends_on([name for k in keys for name in dims[k].names]))
+        lines.append(rationale.depends_on([name for k in keys for name in dims[k].said]))
         lines.extend(candidate_lines(dims, keys, outcomes))
 
     if inputs.prior_radiation is None and radiation in (Radiation.CEBRT, Radiation.SRS):
         missing.append("prior-radiation")
-        lines.append(rationale.PRIOR_RADIATION_UNKNOWN)
+        lines.append(rationale.prior_radiation_unknown(radiation))
     lines.extend(inputs.escc.notes)
 
     flags = _flags(inputs, list(outcomes.values()), stability_conflict, lines)
@@ -148,8 +148,9 @@ def _dimensions(inputs: Inputs, stabilities: tuple[Stability, ...]) -> dict[str,
         "escc": Dimension(
             result.missing,
             pairs,
-            {pair: _say_compression(pair, judged) for pair in pairs},
-            lambda values: _merge_compression(values, judged),
+            said=result.missing or ("escc-category (a clinician's judgement below the conus)",),
+            describe={pair: _say_compression(pair, judged) for pair in pairs},
+            merge=lambda values: _merge_compression(values, judged),
         ),
         "neuro": Dimension(
             inputs.neurology.unknown,

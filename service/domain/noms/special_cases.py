@@ -180,7 +180,6 @@ def special_j(w: World) -> Outcome:
         (Rule.SPECIAL_J,),
         "special case J: chordoma with high-grade compression and myelopathy: intralesional "
         "resection then SRS (not en bloc); surgeon to decide",
-        ("radiosensitivity",),
     )
 
 
@@ -205,9 +204,14 @@ def special_h(outcome: Outcome) -> Outcome:
         radiation=radiation,
         flags=flags,
         rules=(*outcome.rules, Rule.SPECIAL_H),
-        text=outcome.text + "; special case H: the level was irradiated before, so "
-        "SRS re-irradiation replaces it and radiation oncology reviews the cumulative "
-        "cord dose",
+        text=outcome.text
+        + "; special case H: the level was irradiated before, so "
+        + (
+            "SRS re-irradiation replaces cEBRT"
+            if outcome.radiation is Radiation.CEBRT
+            else "the SRS is a re-irradiation"
+        )
+        + " and radiation oncology reviews the cumulative cord dose",
     )
 
 
@@ -260,8 +264,7 @@ def undefined_no_primary(w: World, inputs: Inputs) -> Outcome:
             (Rule.UNDEFINED_CONFLICTING_PRIMARIES,),
             "several primary cancers are on record and they differ in radiosensitivity: "
             "which one has spread to the spine is a clinical call",
-            ("radiosensitivity",),
-            frozenset({Flag.CONFLICTING_DATA}),
+            flags=frozenset({Flag.CONFLICTING_DATA}),
         )
     return human(
         stabilization_of(w),
@@ -276,8 +279,7 @@ def undefined_unclassified(w: World) -> Outcome:
     return human(
         stabilization_of(w),
         (Rule.UNDEFINED_HISTOLOGY_UNCLASSIFIED,),
-        "the sources do not classify this histology's radiosensitivity",
-        ("radiosensitivity",),
+        "the sources do not classify this histology's radiosensitivity: a clinician classifies it",
     )
 
 
