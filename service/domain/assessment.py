@@ -10,7 +10,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from service.domain import bauer, escc, nesms, neurology, noms, risk, sins, tokuhashi, tomita
+from service.domain import (
+    bauer,
+    escc,
+    nesms,
+    neurology,
+    noms,
+    risk,
+    sins,
+    tokuhashi,
+    tomita,
+    urgency,
+)
 from service.domain.findings import LesionFindings, PatientFindings, input_key
 from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
@@ -30,6 +41,7 @@ class LevelAssessment:
     recommendation: noms.Recommendation
     neurologic_risk: risk.RiskEstimate
     mechanical_risk: risk.RiskEstimate
+    urgency: urgency.Urgency
     sins_inputs: tuple[str, ...]
     escc_inputs: tuple[str, ...]
     noms_inputs: tuple[str, ...]
@@ -51,6 +63,7 @@ class Assessment:
     modified_bauer: ScoreResult
     nesms: ScoreResult
     levels: tuple[LevelAssessment, ...]
+    urgency: urgency.Urgency
     rule_set: str = RULE_SET
 
 
@@ -178,6 +191,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
         recommendation=recommendation,
         neurologic_risk=risk.neurologic(escc_result, _explained(neuro, escc_result)),
         mechanical_risk=risk.mechanical(sins_result, lesion.surgeon_stability),
+        urgency=urgency.level_urgency(escc_result, neuro, sins_result, lesion.out_of_scope),
         sins_inputs=sins_inputs,
         escc_inputs=escc_inputs,
         noms_inputs=noms_inputs,
@@ -185,9 +199,14 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
 
 
 def assess(findings: PatientFindings) -> Assessment:
-    """Assess one patient: patient-level scores, then SINS, ESCC and NOMS for each level."""
+    """Assess one patient: patient-level scores, then SINS, ESCC, NOMS and urgency per level, and
+    the patient's urgency (docs/clinical-rules.md §15.2)."""
     primaries, mets = findings.primaries, findings.metastases
     bauer_result = bauer.score(bauer.Inputs(primaries, mets))
+    levels = tuple(
+        _assess_level(findings, lesion)
+        for lesion in sorted(findings.lesions, key=lambda lesion: lesion.level.index)
+    )
     return Assessment(
         findings=findings,
         radiosensitivity=findings.radiosensitivity,
@@ -205,8 +224,15 @@ def assess(findings: PatientFindings) -> Assessment:
                 bauer_result.missing,
             )
         ),
-        levels=tuple(
-            _assess_level(findings, lesion)
-            for lesion in sorted(findings.lesions, key=lambda lesion: lesion.level.index)
+        levels=levels,
+        urgency=urgency.patient_urgency(
+            [la.urgency for la in levels],
+            unlocated_spinal_metastases=findings.unlocated_spinal_metastases,
+            unexplained=urgency.unexplained_neurology(
+                [(la.neurology, la.escc) for la in levels if la.lesion.out_of_scope is None],
+                findings.myelopathy,
+                findings.cauda_equina,
+            ),
+            leptomeningeal=findings.leptomeningeal,
         ),
     )

@@ -92,6 +92,7 @@ class PatientFindings:
         surgical_candidate: The clinician's judgement "able to tolerate surgery" (NOMS "S").
         leptomeningeal: Leptomeningeal disease is on record (docs/clinical-rules.md §15.11).
         lesions: One entry per vertebral level with a metastasis, cranial to caudal.
+        unlocated_spinal_metastases: Spinal metastases on record without a level.
         conflicting: Input keys whose sources disagreed (the newest value was used).
         preliminary: Input keys whose value came from a preliminary Observation.
     """
@@ -114,6 +115,7 @@ class PatientFindings:
     leptomeningeal: bool = False
     sois: str | None = None
     lesions: tuple[LesionFindings, ...] = ()
+    unlocated_spinal_metastases: int = 0
     conflicting: frozenset[str] = frozenset()
     preliminary: frozenset[str] = frozenset()
 

@@ -72,6 +72,7 @@ def assemble(
         leptomeningeal=_leptomeningeal(c, cond),
         sois=c.resolve("sois"),
         lesions=lesions,
+        unlocated_spinal_metastases=len(cond.spinal_without_level),
         conflicting=frozenset(c.conflicting),
         preliminary=frozenset(c.preliminary),
     )
