@@ -45,6 +45,7 @@ class LevelAssessment:
     sins_inputs: tuple[str, ...]
     escc_inputs: tuple[str, ...]
     noms_inputs: tuple[str, ...]
+    urgency_inputs: tuple[str, ...] = ()
 
     @property
     def level(self) -> Level:
@@ -65,6 +66,19 @@ class Assessment:
     levels: tuple[LevelAssessment, ...]
     urgency: urgency.Urgency
     rule_set: str = RULE_SET
+
+    @property
+    def urgency_inputs(self) -> tuple[str, ...]:
+        """The input keys the patient's urgency rests on: every level's."""
+        keys = [key for la in self.levels for key in la.urgency_inputs]
+        for name, value in (
+            ("myelopathy", self.findings.myelopathy),
+            ("cauda-equina-syndrome", self.findings.cauda_equina),
+            ("leptomeningeal", self.findings.leptomeningeal or None),
+        ):
+            if value is not None:
+                keys.append(name)
+        return tuple(dict.fromkeys(keys))
 
 
 def _known(
@@ -195,6 +209,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
         sins_inputs=sins_inputs,
         escc_inputs=escc_inputs,
         noms_inputs=noms_inputs,
+        urgency_inputs=tuple(dict.fromkeys((*sins_inputs, *escc_inputs, *_neurology_keys(neuro)))),
     )
 
 

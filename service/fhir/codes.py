@@ -54,6 +54,7 @@ from service.domain.metastases import Organ, OrganMetastases, VisceralMetastases
 from service.domain.neurology import Ambulatory, Frankel
 from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
 from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
+from service.domain.urgency import Tier
 
 # --- Systems and canonicals ------------------------------------------------------------------
 
@@ -114,6 +115,7 @@ PROFILE_NESMS: Final = profile_url("noms-nesms-score")
 PROFILE_RECOMMENDATION: Final = profile_url("noms-recommendation")
 PROFILE_ASSESSMENT: Final = profile_url("noms-assessment")
 PROFILE_PROVENANCE: Final = profile_url("noms-provenance")
+PROFILE_URGENCY: Final = profile_url("noms-spine-urgency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -262,6 +264,16 @@ SPINE_ONCOLOGY_CONCEPTS: Final[dict[str, str]] = {
     "flag-myelopathy-unexplained": "Myelopathy not explained by this level",
     "flag-confirm-surgical-candidacy": "Confirm surgical candidacy",
     "flag-prior-radiation-adjacent": "Prior radiation at an adjacent level",
+    # Urgency (docs/clinical-rules.md §15.2)
+    "spine-urgency": "Spine urgency",
+    "urgency-emergent": "Emergent",
+    "urgency-urgent": "Urgent",
+    "urgency-routine": "Routine",
+    "urgency-none": "None",
+    "urgency-undetermined": "Undetermined",
+    "urgency-at-least": "Urgency at least",
+    "urgency-at-most": "Urgency at most",
+    "urgency-reason": "Urgency reason",
     # Item codes added to the contract (docs/fhir-output.md)
     "tokuhashi-general-condition": "Tokuhashi general condition",
     "tokuhashi-extraspinal-bone-metastases": "Tokuhashi extraspinal bone metastases",
@@ -712,6 +724,7 @@ FLAG: Final = {
     Flag.PRIOR_RADIATION_ADJACENT: "flag-prior-radiation-adjacent",
 }
 ESCC_GRADE_CODE: Final = {grade: code for code, grade in ESCC_GRADE.items()}
+URGENCY_TIER: Final = {tier: f"urgency-{tier.value}" for tier in Tier}
 SINS_BAND: Final = {
     "stable": "sins-stable",
     "potentially-unstable": "sins-potentially-unstable",

@@ -1,9 +1,10 @@
 """An assessment → the profiled Observations, RiskAssessments and Provenance of the contract.
 
-Shapes follow fhir-contract §2 as detailed in docs/fhir-output.md. Identifiers are deterministic:
-a SHA-256 over the patient, the result kind, the level and the result's content (which is a
-function of the inputs and the resources they came from) plus the rule-set version, so writing
-the same assessment twice yields the same identifiers and a conditional create adds nothing.
+Shapes as in docs/fhir-output.md. Identifiers are deterministic: a SHA-256 over the patient, the
+result kind, the level, what the result says (its codes and values, and the resources it rests on)
+and the rule-set version, and over nothing else: not the package version, not the prose (notes,
+reasons, rationales, displays), not the time. Writing the same assessment twice, or again after an
+upgrade that changes no rule, creates nothing new (docs/fhir-output.md, "Result identity").
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from service.domain.assessment import Assessment, LevelAssessment
 from service.domain.escc import Category
@@ -23,6 +24,7 @@ from service.domain.levels import Level
 from service.domain.noms import Recommendation
 from service.domain.risk import RiskEstimate
 from service.domain.scoring import Item, ScoreResult
+from service.domain.urgency import Tier, Urgency, headline
 from service.fhir import codes
 from service.fhir.codes import Code, so
 from service.fhir.extract import Extraction
@@ -137,11 +139,7 @@ class _Builder:
         return self._finish(kind, level, resource)
 
     def _finish(self, kind: str, level: Level | None, resource: dict[str, Any]) -> Emitted:
-        content = {
-            k: v
-            for k, v in resource.items()
-            if k not in ("effectiveDateTime", "issued", "occurrenceDateTime")
-        }
+        content = identity_content(resource)
         digest = hashlib.sha256(
             json.dumps(
                 [
@@ -331,6 +329,33 @@ class _Builder:
             body,
         )
 
+    def urgency(self, u: Urgency, keys: Sequence[str], level: Level | None) -> Emitted:
+        """The urgency of a level (with bodySite) or of the patient (docs/clinical-rules.md
+        §15.2): the tier when certain, else undetermined with the range as components."""
+
+        def tier(t: Tier) -> dict[str, Any]:
+            return so(codes.URGENCY_TIER[t]).concept()
+
+        value = so(codes.URGENCY_TIER[u.tier] if u.tier else "urgency-undetermined")
+        components: list[dict[str, Any]] = [
+            {"code": so("urgency-at-least").concept(), "valueCodeableConcept": tier(u.at_least)},
+            {"code": so("urgency-at-most").concept(), "valueCodeableConcept": tier(u.at_most)},
+        ]
+        components += [
+            {"code": so("urgency-reason").concept(), "valueString": reason} for reason in u.reasons
+        ]
+        components += [
+            {"code": so("noms-missing").concept(), "valueString": name} for name in u.deciding
+        ]
+        body = {
+            "valueCodeableConcept": value.concept(),
+            "note": [{"text": headline(u)}],
+            "component": components,
+        }
+        return self._observation(
+            "spine-urgency", codes.PROFILE_URGENCY, "spine-urgency", keys, level, body
+        )
+
     def risk_assessment(self, la: LevelAssessment, basis: Sequence[Emitted]) -> Emitted:
         rec = la.recommendation
         level = la.level.value
@@ -367,14 +392,51 @@ class _Builder:
         return self._finish("noms-assessment", la.level, resource)
 
 
+# Parts of a result that are words, time or packaging: they never enter its identity.
+_NOT_IDENTITY: Final = frozenset(
+    {"meta", "identifier", "note", "method", "effectiveDateTime", "issued", "occurrenceDateTime",
+     "mitigation"}
+)  # fmt: skip
+_PROSE_COMPONENTS: Final = frozenset({"urgency-reason"})
+
+
+def identity_content(resource: dict[str, Any]) -> dict[str, Any]:
+    """What a result says, without its prose: the content its identifier is computed over."""
+    content: dict[str, Any] = {}
+    for key, value in resource.items():
+        if key in _NOT_IDENTITY:
+            continue
+        if key == "component":
+            value = [c for c in value if not set(_so_codes(c["code"])) & _PROSE_COMPONENTS]
+        elif key == "prediction":
+            value = [{k: v for k, v in p.items() if k != "rationale"} for p in value]
+        content[key] = _without_displays(value)
+    return content
+
+
+def _so_codes(concept: dict[str, Any]) -> list[str]:
+    return [c["code"] for c in concept.get("coding", []) if c.get("system") == codes.SPINE_ONCOLOGY]
+
+
+def _without_displays(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _without_displays(v) for k, v in value.items() if k != "display"}
+    if isinstance(value, list):
+        return [_without_displays(v) for v in value]
+    return value
+
+
 def emit(
     assessment: Assessment, extraction: Extraction, now: datetime, version: str
 ) -> list[Emitted]:
-    """Every result resource of an assessment, patient-level first, then level by level."""
+    """Every result resource of an assessment: the patient's urgency first, then the patient's
+    results, then level by level (each level's urgency first)."""
     builder = _Builder(assessment, extraction, now, version)
+    builder.urgency(assessment.urgency, assessment.urgency_inputs, None)
     radiosensitivity = builder.radiosensitivity()
     builder.prognostic_scores()
     for la in assessment.levels:
+        builder.urgency(la.urgency, (*la.urgency_inputs, input_key("level", la.level)), la.level)
         recommendation = builder.recommendation(la)
         if la.lesion.out_of_scope is not None:
             builder.risk_assessment(la, (recommendation,))

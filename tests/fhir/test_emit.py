@@ -72,7 +72,10 @@ def test_per_level_results_carry_the_vertebra(report):
     for emitted in report.results:
         r = emitted.resource
         code = so_codes(r["code"])[0]
-        if code in ("sins-score", "escc-category", "noms-recommendation"):
+        per_level = code in ("sins-score", "escc-category", "noms-recommendation")
+        if code == "spine-urgency":  # per level, or the patient's without a bodySite
+            per_level = "bodySite" in r
+        if per_level:
             (coding,) = r["bodySite"]["coding"]
             assert coding["system"] == codes.SNOMED
             assert coding["code"] in codes.LEVEL_BY_SNOMED

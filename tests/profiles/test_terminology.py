@@ -60,6 +60,7 @@ def test_result_profile_ids_are_those_of_fhir_output():
         "noms-recommendation",
         "noms-assessment",
         "noms-provenance",
+        "noms-spine-urgency",
     }
     assert {PROFILE_BASE + profile_id for profile_id in documented} <= set(profile_urls())
 

@@ -139,7 +139,7 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #nesms-albumin "NESMS albumin item" "NESMS item: serum albumin (LOINC 1751-7) of 3.5 g/dL (35 g/L) or more, 1 point; otherwise 0."
 
 // ---------------------------------------------------------------------------------------------
-// NOMS recommendation (Laufer 2013; Barzilai 2017; clinical-spec.md §9)
+// NOMS recommendation (Laufer 2013; Barzilai 2017; docs/clinical-rules.md §9)
 // ---------------------------------------------------------------------------------------------
 * #noms-recommendation "NOMS recommendation" "Treatment plan that the NOMS framework gives for one vertebral level, with its radiation, surgery and stabilization parts, the rules applied, flags and missing inputs."
 * #plan-cebrt "Conventional external beam radiotherapy" "NOMS plan: cEBRT alone."
@@ -179,6 +179,19 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #flag-myelopathy-unexplained "Myelopathy not explained by this level" "Myelopathy or cauda equina syndrome is present, but this level's compression cannot cause it (ESCC 0 or 1a at any level, or 1b where the cord lies above the conus): the plan follows the rows without myelopathy; look for another level or cause."
 * #flag-confirm-surgical-candidacy "Confirm surgical candidacy" "Urgent decompression is recommended for myelopathy from a tumour of unknown histology (NOMS special case C) while the patient's ability to tolerate surgery is not recorded: confirm it."
 * #flag-prior-radiation-adjacent "Prior radiation at an adjacent level" "Radiotherapy is recorded at the level above or below: radiation oncology to review the overlap of the fields."
+
+// ---------------------------------------------------------------------------------------------
+// Urgency (docs/clinical-rules.md §15.2)
+// ---------------------------------------------------------------------------------------------
+* #spine-urgency "Spine urgency" "How urgently a spinal metastasis needs attention, for one vertebral level or for the patient: emergent, urgent, routine or none, or undetermined when the inputs leave a range (then the at-least and at-most components give it)."
+* #urgency-emergent "Emergent" "Urgency tier: high-grade epidural spinal cord compression (ESCC 2-3, or cord compression without a grade) with myelopathy or cauda equina syndrome at the level."
+* #urgency-urgent "Urgent" "Urgency tier: high-grade epidural compression without myelopathy or cauda equina syndrome, SINS 13-18, or SINS 7-12 with mechanical pain."
+* #urgency-routine "Routine" "Urgency tier: a spinal metastasis that meets none of the emergent or urgent criteria."
+* #urgency-none "None" "Urgency tier: no spinal metastasis on record."
+* #urgency-undetermined "Undetermined" "The inputs leave more than one urgency tier possible: the at-least and at-most components give the range, and the missing components the inputs that decide."
+* #urgency-at-least "Urgency at least" "The lowest urgency tier that is certain whatever the unknown inputs are."
+* #urgency-at-most "Urgency at most" "The highest urgency tier still possible; an output never says routine while emergent is possible."
+* #urgency-reason "Urgency reason" "One reason for the urgency tiers, in words, given as a string."
 
 // ---------------------------------------------------------------------------------------------
 // NOMS assessment (RiskAssessment)
