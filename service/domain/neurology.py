@@ -131,9 +131,9 @@ class NeuroFinding:
         """The finding as recorded, with why it does not count here when it does not."""
         text = f"{self.kind.label} {self.state}"
         if not self.applicable:
-            text += f" (not applicable at {level.label})"
+            text += f" (not applicable at {level.value})"
         elif self.at_level and self.recorded is not None:
-            text += f" (recorded at {level.label})"
+            text += f" (recorded at {level.value})"
         return text
 
 

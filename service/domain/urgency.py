@@ -47,7 +47,7 @@ INPUT_WORDS: Final = {
     "sins-alignment": "the SINS alignment",
     "sins-collapse": "the SINS collapse",
     "sins-posterolateral": "the SINS posterolateral involvement",
-    "sacral-segment": "the sacral segment",
+    "sacral-segment": "the segment of the sacral lesion",
     "metastasis-level": "the level of the spinal metastasis",
 }
 
@@ -122,7 +122,9 @@ def _asked(names: Sequence[str], level: Level | None) -> str:
     by_place: dict[str, list[str]] = {}
     for name in names:
         place, _, bare = name.rpartition("/")
-        where = place or (level.label if level else "")
+        where = place or (level.value if level else "")
+        if bare == "sacral-segment":
+            where = ""  # "the segment of the sacral lesion" names its place
         by_place.setdefault(where, []).append(INPUT_WORDS.get(bare, bare))
     parts = [
         " and ".join(dict.fromkeys(words)) + (f" at {where}" if where else "")
