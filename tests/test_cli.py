@@ -34,7 +34,9 @@ def test_assess_prints_a_collection_bundle_of_results():
     models.validate(bundle)
     assert bundle["type"] == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds.count("RiskAssessment") == 1 and kinds.count("Observation") == 8
+    # 8 results and 2 urgencies (the patient's, then T9's), the patient's leading the Bundle.
+    assert kinds.count("RiskAssessment") == 1 and kinds.count("Observation") == 10
+    assert bundle["entry"][0]["resource"]["code"]["coding"][0]["code"] == "spine-urgency"
     plan = [
         e["resource"]["valueCodeableConcept"]["coding"][0]["code"]
         for e in bundle["entry"]

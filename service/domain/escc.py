@@ -3,7 +3,7 @@
 Source: Bilsky MH, Laufer I, Fourney DR, et al. Reliability analysis of the epidural spinal cord
 compression scale. J Neurosurg Spine 2010;13(3):324–328. doi:10.3171/2010.3.SPINE09459.
 
-Resolutions (clinical-spec §2):
+Resolutions (docs/clinical-rules.md §2):
 - low grade = 0, 1a, 1b, 1c; high grade = 2, 3 (the MSK definition used by NOMS); 1c is flagged
   because its management is controversial.
 - a reported spinal cord compression without a grade means grade ≥ 2: high grade, sub-grade unknown.

@@ -5,7 +5,7 @@ in neoplastic disease. Spine 2010;35(22):E1221–E1229. doi:10.1097/BRS.0b013e31
 Bands: Fourney DR, Frangou EM, Ryken TC, et al. J Clin Oncol 2011;29(22):3072–3077.
 doi:10.1200/JCO.2010.34.3897.
 
-Resolutions of the disagreements in clinical-spec §1.3:
+Resolutions of the disagreements in docs/clinical-rules.md §1.3:
 - collapse "≥ 50 %" scores 3 and "> 0 and < 50 %" scores 2 (the ">50 %" wording leaves exactly
   50 % in no row); "no collapse with > 50 % of the body involved" scores 1. Open item O-1.
 - pain scores 3 only when mechanical; unqualified "back pain" is not an answer.

@@ -58,7 +58,7 @@ DEFAULT_TIMEOUT = (5.0, 30.0)  # connect, read (seconds)
 DEFAULT_PAGE_SIZE = 200  # Oracle Health caps Observation _count at 200
 DEFAULT_MAX_PAGES = 25
 
-# What is searched for one patient (fhir-contract §1). Observations by code, never bare.
+# What is searched for one patient (docs/fhir-input.md). Observations by code, never bare.
 OBSERVATION_CODES = tuple(
     f"{codes.SPINE_ONCOLOGY}|{code}"
     for code in (

@@ -1,11 +1,13 @@
-"""Every FHIR system, code and canonical the service reads or writes (fhir-contract.md v1).
+"""Every FHIR system, code and canonical the service reads or writes.
+
+What is read: docs/fhir-input.md; what is written: docs/fhir-output.md.
 
 The Python twin of the FSH alias and CodeSystem files in ``profiles/``: a test compares the
 ``spine-oncology`` codes here with the generated CodeSystem. Standard codes are used only where the
-clinical spec (§11) or a published artefact verifies them; each external code below carries its
-verification level (V-IG published IG; V-2 two independent public artefacts; V-1 one artefact,
-open item O-9). Codes outside these tables are never guessed: an unknown primary-cancer code is
-"unclassified".
+clinical rules (docs/clinical-rules.md §11) or a published artefact verify them; each external code
+below carries its verification level (V-IG published IG; V-2 two independent public artefacts; V-1
+one artefact, open item O-9). Codes outside these tables are never guessed: an unknown
+primary-cancer code is "unclassified".
 """
 
 from __future__ import annotations
@@ -138,7 +140,7 @@ class Code:
 # --- Our CodeSystem: code -> display (definitions live in profiles/input/fsh) ----------------
 
 SPINE_ONCOLOGY_CONCEPTS: Final[dict[str, str]] = {
-    # Findings read (fhir-contract §1)
+    # Findings read (docs/fhir-input.md)
     "sins-bone-lesion": "SINS bone lesion quality",
     "sins-alignment": "SINS radiographic spinal alignment",
     "sins-collapse": "SINS vertebral body collapse",
@@ -198,7 +200,7 @@ SPINE_ONCOLOGY_CONCEPTS: Final[dict[str, str]] = {
     "visceral-untreatable": "Untreatable visceral metastases",
     "stable": "Stable",
     "unstable": "Unstable",
-    # Results (fhir-contract §2)
+    # Results (docs/fhir-output.md)
     "sins-score": "SINS total score",
     "sins-stable": "SINS stable (0-6)",
     "sins-potentially-unstable": "SINS potentially unstable (7-12)",
@@ -390,7 +392,7 @@ KARNOFSKY_ANSWERS: Final = {  # V-IG LOINC answer list LL4986-7
 }
 ALBUMIN_UNITS_TO_G_PER_DL: Final = {"g/dL": 1.0, "g/L": 0.1}
 
-# Vertebral body structures C1–S5 (clinical-spec §11.3, V-IG eHDSI body site value set).
+# Vertebral body structures C1–S5 (docs/clinical-rules.md §11.3, V-IG eHDSI body site value set).
 VERTEBRA: Final[dict[Level, Code]] = {
     level: Code(SNOMED, code, display)
     for level, code, display in (
@@ -449,7 +451,7 @@ ORGAN_BY_SNOMED: Final = {
     "64033007": Organ.KIDNEY,
 }
 
-# Metastases (fhir-contract §1).
+# Metastases (docs/fhir-input.md).
 SCT_SECONDARY_MALIGNANT: Final = "128462008"  # V-IG mCODE
 SCT_SECONDARY_BONE: Final = "94222008"  # V-1
 SCT_SECONDARY_VERTEBRAL_COLUMN: Final = "94602001"  # V-1
@@ -466,9 +468,8 @@ ICD_INTRAMEDULLARY: Final = "C79.49"  # ICD-10-CM, with a spinal-cord bodySite
 ICD_LEPTOMENINGEAL: Final = "C79.32"
 
 # Neurology and compression conditions.
-CORD_COMPRESSION: Final = frozenset(
-    {(SNOMED, "71286001"), (ICD10CM, "G95.20"), (ICD10, "G95.2")}  # V-2 / clinical-spec §11
-)
+# V-2; docs/clinical-rules.md §11
+CORD_COMPRESSION: Final = frozenset({(SNOMED, "71286001"), (ICD10CM, "G95.20"), (ICD10, "G95.2")})
 CAUDA_EQUINA_SYNDROME: Final = frozenset(
     {(SNOMED, "192970008"), (ICD10, "G83.4"), (ICD10CM, "G83.4")}
 )
@@ -485,7 +486,7 @@ RADIOTHERAPY_PROCEDURES: Final = frozenset(
     }
 )
 
-# --- Primary cancer -> classification (fhir-contract §1: one table, in code) -----------------
+# --- Primary cancer -> classification (docs/fhir-input.md: one table, in code) -----------------
 
 
 @dataclass(frozen=True, slots=True)

@@ -210,7 +210,7 @@ class _Builder:
         body["note"] = [
             {
                 "text": text + " Class = response to conventional external beam "
-                "radiotherapy (NOMS, clinical-spec §3)."
+                "radiotherapy (NOMS, docs/clinical-rules.md §3)."
             }
         ]
         return self._observation(

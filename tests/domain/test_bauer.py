@@ -1,4 +1,4 @@
-"""Modified Bauer score (Leithner 2008; clinical-spec §6.2): four factors, bands 0–1 / 2 / 3–4."""
+"""Modified Bauer score (Leithner 2008; docs/clinical-rules.md §6.2): four factors, bands."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""NESMS (clinical-spec §6.3): min(3, 2·[mBS ≥ 3] + [ambulatory] + [albumin ≥ 3.5 g/dL])."""
+"""NESMS (docs/clinical-rules.md §6.3): min(3, 2·[mBS ≥ 3] + [ambulatory] + [albumin ≥ 3.5])."""
 
 from __future__ import annotations
 

@@ -1,7 +1,7 @@
-"""NOMS recommendation (clinical-spec §9): rows R1–R10, special cases A–J, undefined branches.
+"""NOMS recommendation (docs/clinical-rules.md §9): rows R1–R10, special cases A–J, the rest.
 
 Rows are reconstructed from Laufer 2013 / Barzilai 2017 (§9.2, open item O-7); special cases from
-Newman 2023 (seed 003) and Badve 2021 (seed 004) (§9.4); the algorithm is §9.6. Each row below
+Newman 2023 and Badve 2021 (§9.4); the algorithm is §9.6. Each row below
 asserts the whole recommendation: plan, its three parts, rule ids, flags and missing inputs.
 """
 
@@ -137,7 +137,7 @@ def check(inputs: noms.Inputs, expected: tuple) -> noms.Recommendation:
 
 
 # ---------------------------------------------------------------------------------------------
-# R1–R10 (clinical-spec §9.2), every input known.
+# R1–R10 (docs/clinical-rules.md §9.2), every input known.
 
 CORE_ROWS = [
     # R1: low-grade ESCC, no myelopathy, radiosensitive, stable -> cEBRT.
@@ -213,7 +213,7 @@ def test_summary_line():
 
 
 # ---------------------------------------------------------------------------------------------
-# Special cases A–J (clinical-spec §9.4).
+# Special cases A–J (docs/clinical-rules.md §9.4).
 
 SPECIAL_ROWS = [
     # A: radiosensitive solid tumour with myelopathy/CES -> consider urgent decompression, then
@@ -308,7 +308,7 @@ def test_special_case_j_rationale_names_intralesional_resection():
 
 
 # H: prior radiation to the level -> where the table says cEBRT, SRS re-irradiation with a
-# radiation-oncology review of the cumulative cord dose (seed 004: cEBRT contraindicated).
+# radiation-oncology review of the cumulative cord dose (Badve 2021: cEBRT contraindicated).
 PRIOR_RADIATION_ROWS = [
     ("R1", make(SOLID, prior=True),
      (SRS_PLAN, REIRR, NO_SURGERY, NO_STAB, ("R1", "special-H"), (Flag.REIRRADIATION,))),
@@ -375,7 +375,7 @@ def test_unknown_prior_radiation_keeps_the_plan_and_is_listed_as_missing(inputs,
 
 
 # ---------------------------------------------------------------------------------------------
-# Branches the table does not define (clinical-spec §9.3): hand back to a clinician.
+# Branches the table does not define (docs/clinical-rules.md §9.3): hand back to a clinician.
 
 UNDEFINED_ROWS = [
     # Low-grade ESCC with myelopathy/CES: other causes must be excluded.
@@ -634,7 +634,7 @@ def test_unknown_input_that_changes_the_plan(inputs: noms.Inputs, expected: tupl
 
 
 def test_sins_at_least_11_without_a_call_means_surgical_consultation():
-    # clinical-spec §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
+    # docs/clinical-rules.md §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
     # consultation indicated" (SOSG binary form, §1.2: 7–18 = surgical consultation).
     at_least_11 = sins.score(
         sins.Inputs(Level.T9, Pain.MECHANICAL, BoneLesion.LYTIC, Alignment.DE_NOVO_DEFORMITY,

@@ -1,4 +1,4 @@
-"""SINS (clinical-spec §1): points of every answer, bands 6/7 and 12/13, missing answers."""
+"""SINS (docs/clinical-rules.md §1): points of every answer, bands 6/7 and 12/13, missing ones."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from service.domain import sins
 from service.domain.levels import Level, SinsLocation
 from service.domain.sins import Alignment, BoneLesion, Collapse, Inputs, Pain, Posterolateral
 
-# Reference points transcribed from clinical-spec §1.1 (Fisher 2010; seeds 003/004), kept apart
-# from the module's own tables so that a wrong transcription there fails here.
+# Reference points transcribed from docs/clinical-rules.md §1.1 (Fisher 2010; Newman 2023; Badve
+# 2021), kept apart from the module's own tables so that a wrong transcription there fails here.
 LOCATION = {
     SinsLocation.JUNCTIONAL: 3,
     SinsLocation.MOBILE: 2,
@@ -52,7 +52,7 @@ LEVEL_OF = {
 
 
 def reference_band(total: int) -> str:
-    """clinical-spec §1.2: 0–6 stable, 7–12 potentially unstable, 13–18 unstable."""
+    """docs/clinical-rules.md §1.2: 0–6 stable, 7–12 potentially unstable, 13–18 unstable."""
     return "stable" if total <= 6 else "potentially-unstable" if total <= 12 else "unstable"
 
 
@@ -120,7 +120,7 @@ def test_location_points(location: SinsLocation, points: int):
 @pytest.mark.parametrize(
     ("level", "answers", "total", "band"),
     [
-        # Extremes of the range 0–18 (clinical-spec §1.1).
+        # Extremes of the range 0–18 (docs/clinical-rules.md §1.1).
         (Level.S3, ZERO, 0, "stable"),
         (
             Level.C1,
@@ -246,7 +246,7 @@ def test_one_missing_answer_widens_the_range_and_is_named(key, field, name, tabl
 
 
 def test_spec_example_sins_at_least_11():
-    # clinical-spec §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
+    # docs/clinical-rules.md §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
     # consultation indicated". T9 (1) + mechanical (3) + lytic (2) + deformity (2) + >= 50 % (3)
     # = 11 with posterolateral involvement unknown (0/1/3).
     result = sins.score(
@@ -275,7 +275,7 @@ def test_nothing_known_but_the_level():
 @pytest.mark.parametrize(
     ("level", "answers", "totals", "band"),
     [
-        # clinical-spec §0 rule 2: a partial sum can settle the band as a bound.
+        # docs/clinical-rules.md §0 rule 2: a partial sum can settle the band as a bound.
         # T9 (1) + mechanical (3) + lytic (2) + subluxation (4) + bilateral (3) = 13 already:
         # unstable whatever the collapse.
         (

@@ -1,4 +1,4 @@
-"""Revised Tokuhashi score 2005 (clinical-spec §4): items, primary-site table, bands 8/9, 11/12."""
+"""Revised Tokuhashi score 2005 (docs/clinical-rules.md §4): items, primary sites, bands."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from service.domain.neurology import Asia, Frankel
 from service.domain.performance import PerformanceStatus
 from service.domain.tokuhashi import Inputs, extraspinal_points, vertebral_points
 
-# Primary site, original 2005 table as reproduced in NICE CG75 (clinical-spec §4.1, §4.3).
+# Primary site, original 2005 table as reproduced in NICE CG75 (docs/clinical-rules.md §4.1, §4.3).
 # Seed 004's extraction shifted every row from "liver" down by one (liver 0, others 1, kidney 2,
 # rectum 3, breast 4): each row below would fail under that shift.
 SITE_ROWS = [
@@ -62,7 +62,7 @@ SITE_POINTS_2005 = {
     TokuhashiSite.RECTUM: 4,
     TokuhashiSite.THYROID_BREAST_PROSTATE_CARCINOID: 5,
 }
-# clinical-spec §8.3: KPS values each ECOG grade maps to under any of the three mappings.
+# docs/clinical-rules.md §8.3: KPS values each ECOG grade maps to under any of the three mappings.
 ECOG_KPS = {
     0: {90, 100},
     1: {70, 80, 90},
@@ -172,7 +172,7 @@ def test_extraspinal_points(n: int, points: int):
     ids=["1", "2", "3", "4", "10"],
 )
 def test_vertebral_points(n: int, points: int):
-    # clinical-spec §4.4: >= 3 / 2 / 1, not the ">= 3 / 1–2 / 0" of some reproductions.
+    # docs/clinical-rules.md §4.4: >= 3 / 2 / 1, not the ">= 3 / 1–2 / 0" of some reproductions.
     assert vertebral_points(n) == points
     assert tokuhashi.score(complete(vertebral=n)).item("vertebral-metastases").points == points
 
@@ -264,7 +264,7 @@ def test_general_condition_and_palsy_items(status, frankel, asia, condition, pal
 @pytest.mark.parametrize(
     ("inputs", "total", "band"),
     [
-        # 15 = maximum of the 2005 version (seed 004's shifted table caps it at 14, §4.3).
+        # 15 = maximum of the 2005 version (a shifted reproduction caps it at 14, §4.3).
         (complete(), 15, "survival-12-months-or-more"),
         # 0 = minimum: KPS 10–40, >= 3 extraspinal, >= 3 vertebrae, unremovable, lung, Frankel A.
         (

@@ -1,4 +1,4 @@
-"""Tomita score 2001 (clinical-spec §5): growth 1/2/4, visceral 0/2/4, bone 1/2, bands."""
+"""Tomita score 2001 (docs/clinical-rules.md §5): growth 1/2/4, visceral 0/2/4, bone 1/2, bands."""
 
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from service.domain.metastases import Count, Metastases, Organ, VisceralMetastas
 from service.domain.tomita import Inputs
 
 VISCERAL = {
-    VisceralMetastases.NONE: 0,  # the row missing from seed 004 (§5; open item O-8)
+    VisceralMetastases.NONE: 0,  # the row one reproduction lost (§5; open item O-8)
     VisceralMetastases.TREATABLE: 2,
     VisceralMetastases.UNTREATABLE: 4,
 }
@@ -26,7 +26,7 @@ BANDS = [
     ("tomita-short-term-palliation", 6, 7),
     ("tomita-terminal-care", 8, 10),
 ]
-VISCERAL_SITES = {Organ.BRAIN, Organ.LUNG, Organ.LIVER, Organ.ADRENAL}  # fhir-contract §1
+VISCERAL_SITES = {Organ.BRAIN, Organ.LUNG, Organ.LIVER, Organ.ADRENAL}  # docs/fhir-input.md
 BONE_NAMES = ("extraspinal-bone-metastases-count", "vertebral-metastases-count")
 
 

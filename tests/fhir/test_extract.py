@@ -35,8 +35,9 @@ def test_synthea_lung_cancer_patient_is_read_and_classified(austin):
     resources, issues = resources_from_bundle(austin)
     x = extract(resources, issues=issues)
     (primary,) = x.findings.primaries
-    # "Non-small cell lung cancer" (SNOMED 254637007): NSCLC is radioresistant (clinical-spec §3),
-    # lung for Tokuhashi (0 points) and Tomita (rapid growth), and lung cancer for Bauer.
+    # "Non-small cell lung cancer" (SNOMED 254637007): NSCLC is radioresistant
+    # (docs/clinical-rules.md §3), lung for Tokuhashi (0 points) and Tomita (rapid growth), and lung
+    # cancer for Bauer.
     assert primary.radiosensitivity is Radiosensitivity.RESISTANT
     assert primary.tokuhashi == {TokuhashiSite.LUNG_STOMACH_GROUP}
     assert primary.tomita is TomitaGrowth.RAPID

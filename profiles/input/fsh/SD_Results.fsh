@@ -1,5 +1,4 @@
-// Profiles of the result Observations NOMS-CDS writes (fhir-contract.md §2; the exact shapes are in
-// docs/fhir-output.md). Scored results follow the single-resource-with-components pattern of the
+// Profiles of the result Observations NOMS-CDS writes (docs/fhir-output.md). Scored results follow the single-resource-with-components pattern of the
 // FHIR Apgar example and the survey category of US Core Observation Screening Assessment
 // (http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-screening-assessment);
 // mCODE also models scored assessments as Observations with a fixed code (ECOG, Karnofsky).

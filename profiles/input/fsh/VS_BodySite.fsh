@@ -1,8 +1,8 @@
-// Vertebral levels C1-S5 as SNOMED CT body structures: the table of clinical-spec.md §11.3, taken
+// Vertebral levels C1-S5 as SNOMED CT body structures: the table of docs/clinical-rules.md §11.3, taken
 // from the eHDSI Body Site value set v8.1.0 (SNOMED CT International 2025-02-01). The service
 // writes exactly these codes in bodySite of per-level results and reads them on findings.
 // T12 is the one "Entire body of ..." concept: "Structure of body of T12" is not in that value set
-// (open item O-9 of clinical-spec.md: verify the [V-1]/[U] codes in a SNOMED CT browser).
+// (open item O-9 of docs/scores.md: verify the [V-1]/[U] codes in a SNOMED CT browser).
 
 ValueSet: VertebraVS
 Id: noms-vertebra-vs

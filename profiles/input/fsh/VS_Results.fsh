@@ -1,4 +1,4 @@
-// Value sets of what NOMS-CDS writes (fhir-contract.md §2, docs/fhir-output.md). Every code but
+// Value sets of what NOMS-CDS writes (docs/fhir-output.md). Every code but
 // the result statuses and the qualitative risks is in the spine-oncology code system.
 
 ValueSet: ResultStatusVS

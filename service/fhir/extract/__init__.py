@@ -1,6 +1,6 @@
 """FHIR resources → the clinical core's findings, keeping the resource behind every value.
 
-Rules (fhir-contract §1): entered-in-error is ignored; Observations count when final, amended or
+Rules (docs/fhir-input.md): entered-in-error is ignored; Observations count when final, amended or
 corrected, and when preliminary (the result is then flagged); Conditions count when clinically
 active, recurrent or relapsed (or with no clinical status) and not refuted. When one finding has
 several values the newest wins and the disagreement is reported, never merged; when no value is
