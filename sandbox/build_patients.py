@@ -576,6 +576,27 @@ def _active(clinical: str = "active") -> dict[str, Any]:
     }
 
 
+def _level_condition(
+    rid: str,
+    level: str,
+    patient_ref: dict[str, str],
+    *codings: dict[str, str],
+    profile: str | None = None,
+) -> dict[str, Any]:
+    """An active Condition at one level (a metastasis, a cord compression)."""
+    condition: dict[str, Any] = {"resourceType": "Condition", "id": rid}
+    if profile:
+        condition["meta"] = {"profile": [profile]}
+    return {
+        **condition,
+        **_active(),
+        "code": {"coding": list(codings)},
+        "bodySite": _vertebra(level),
+        "subject": patient_ref,
+        "onsetDateTime": "2026-10-20",
+    }
+
+
 def build(s: Scenario) -> dict[str, Any]:
     """The transaction Bundle of one scenario."""
     ids = _ids = _Ids(s.slug)
@@ -650,21 +671,14 @@ def build(s: Scenario) -> dict[str, Any]:
     for level, lesion in s.lesions.items():
         met_ref = {"reference": f"urn:uuid:{ids('met-' + level)}"}
         resources.append(
-            {
-                "resourceType": "Condition",
-                "id": ids("met-" + level),
-                "meta": {"profile": [MCODE + "mcode-secondary-cancer-condition"]},
-                **_active(),
-                "code": {
-                    "coding": [
-                        _coding(ICD10CM, "C79.51", "Secondary malignant neoplasm of bone"),
-                        _coding(SNOMED, "94222008", "Secondary malignant neoplasm of bone"),
-                    ]
-                },
-                "bodySite": _vertebra(level),
-                "subject": patient_ref,
-                "onsetDateTime": "2026-10-20",
-            }
+            _level_condition(
+                ids("met-" + level),
+                level,
+                patient_ref,
+                _coding(ICD10CM, "C79.51", "Secondary malignant neoplasm of bone"),
+                _coding(SNOMED, "94222008", "Secondary malignant neoplasm of bone"),
+                profile=MCODE + "mcode-secondary-cancer-condition",
+            )
         )
 
         def finding(
@@ -716,20 +730,13 @@ def build(s: Scenario) -> dict[str, Any]:
             )
         if lesion.cord_compression:
             resources.append(
-                {
-                    "resourceType": "Condition",
-                    "id": ids("cord-compression-" + level),
-                    **_active(),
-                    "code": {
-                        "coding": [
-                            _coding(SNOMED, "71286001", "Spinal cord compression"),
-                            _coding(ICD10CM, "G95.20", "Unspecified cord compression"),
-                        ]
-                    },
-                    "bodySite": _vertebra(level),
-                    "subject": patient_ref,
-                    "onsetDateTime": "2026-10-20",
-                }
+                _level_condition(
+                    ids("cord-compression-" + level),
+                    level,
+                    patient_ref,
+                    _coding(SNOMED, "71286001", "Spinal cord compression"),
+                    _coding(ICD10CM, "G95.20", "Unspecified cord compression"),
+                )
             )
         if lesion.radiotherapy_procedure:
             resources.append(

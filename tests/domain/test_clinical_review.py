@@ -19,9 +19,10 @@ from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
 from tests.domain.test_noms import HEM, RES, SOLID, UNCLASSIFIED, UNKNOWN, make
 
 # ---------------------------------------------------------------------------------------------
-# §15.1 Neurology belongs to a level, and only where the anatomy allows it. Sources: the ESCC
-# definitions (Bilsky MH et al. J Neurosurg Spine 2010;13(3):324-328): 0 and 1a do not deform the
-# thecal sac, 1b does not touch the cord; "myelopathy ... due to ESCC" (Newman WC et al. 2023).
+# docs/clinical-rules.md §15.1 Neurology belongs to a level, and only where the anatomy allows it.
+# Sources: the ESCC definitions (Bilsky MH et al. J Neurosurg Spine 2010;13(3):324-328): 0 and 1a do
+# not deform the thecal sac, 1b does not touch the cord; "myelopathy ... due to ESCC" (Newman WC et
+# al. 2023).
 
 NEURO_BY_LEVEL = [
     # id, inputs, plan, rules, flags (subset that must be there), must-not flags
@@ -132,8 +133,8 @@ def test_15_1_a_level_record_wins_over_the_patient_record_only_at_its_level():
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.3 Special case C does not wait for "surgical candidate" (Newman WC et al. 2023: myelopathy
-# from an unknown primary is decompressed "urgently or emergently").
+# docs/clinical-rules.md §15.3 Special case C does not wait for "surgical candidate" (Newman WC et
+# al. 2023: myelopathy from an unknown primary is decompressed "urgently or emergently").
 
 SPECIAL_C = [
     # id, surgical candidate, plan, flags
@@ -162,7 +163,8 @@ def test_15_3_does_not_apply_without_high_grade_compression():
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.4 Parts that every defined branch agrees on are stated.
+# docs/clinical-rules.md §15.4 Parts that every defined branch agrees on are stated (rows of
+# Laufer 2013 / Barzilai 2017, special case A of Newman 2023).
 
 AGREED_PARTS = [
     # id, inputs, (radiation, surgery, stabilization)
@@ -193,7 +195,9 @@ def test_15_4_agreed_parts(inputs, parts):
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.5 Special case A's flag only where surgery is possible.
+# docs/clinical-rules.md §15.5 Special case A's flag only where surgery is possible (Newman 2023:
+# myelopathic patients with radiosensitive solid tumours are usually considered for upfront
+# surgery).
 
 SPECIAL_A_FLAG = [
     # id, surgical candidate, flag raised
@@ -213,7 +217,8 @@ def test_15_5_special_case_a_flag(s, raised):
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.6 Primary cancer: a morphology is a tissue diagnosis, and names a cell type, not a site.
+# docs/clinical-rules.md §15.6 Primary cancer: a morphology is a tissue diagnosis, and names a cell
+# type, not a site.
 
 UNKNOWN_PRIMARY = [
     # id, histology, morphology, radiosensitivity, description
@@ -250,7 +255,8 @@ def test_15_6_no_biopsy_flag_once_there_is_a_tissue_diagnosis(o, tissue_flag):
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.7 A conflict that left a finding unknown still flags the levels that read it.
+# docs/clinical-rules.md §15.7 A conflict that left a finding unknown still flags the levels that
+# read it.
 
 CONFLICT_FLAGS = [
     # id, conflicting keys, flag at T9, flag at L3
@@ -271,7 +277,8 @@ def test_15_7_conflict_flags(keys, t9, l3):
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.9 Prior radiation next to the level: a flag for radiation oncology; the level itself: H.
+# docs/clinical-rules.md §15.9 Prior radiation next to the level: a flag for radiation oncology;
+# the level itself: special case H (Badve 2021: cEBRT is contraindicated after prior radiation).
 
 ADJACENT = [
     # id, prior radiation at the level, adjacent levels, flag, special case H
@@ -297,7 +304,8 @@ def test_15_9_adjacent_radiation(prior, adjacent, flag, special_h):
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.10 Sacrum without a segment and coccyx; §15.11 leptomeningeal disease.
+# docs/clinical-rules.md §15.10 sacrum without a segment, coccyx; §15.11 leptomeningeal disease
+# (ICD-10-CM C79.32; Laufer 2013 leaves leptomeningeal disease out of the framework).
 
 
 def test_15_10_the_unsegmented_sacrum_is_assessed_and_the_coccyx_is_out_of_scope():
@@ -327,8 +335,8 @@ def test_15_11_leptomeningeal_disease_hands_every_level_to_a_clinician(leptomeni
 
 
 # ---------------------------------------------------------------------------------------------
-# §15.12 Words: "missing" lists only what the chart could still supply; a known value a score
-# does not classify is said as such; the rationale never contradicts the plan.
+# docs/clinical-rules.md §15.12 Words: "missing" lists only what the chart could still supply; a
+# known value a score does not classify is said as such; the rationale never contradicts the plan.
 
 
 def test_15_12_a_known_primary_tomita_does_not_name_is_said_not_missing():

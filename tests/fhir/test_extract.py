@@ -21,7 +21,7 @@ from service.fhir.extract import (
     reference_key,
     resources_from_bundle,
 )
-from tests.fhir.builders import PATIENT, bundle, condition, so_obs, spine_met
+from tests.fhir.builders import PATIENT, bundle, condition, loinc_obs, so_obs, spine_met
 
 
 def run(*resources: dict[str, Any]):
@@ -399,18 +399,6 @@ def test_radiotherapy_without_body_site_sets_no_level():
 
 
 # --- Patient-level findings -------------------------------------------------------------------
-
-
-def loinc_obs(rid: str, code: str, **value: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "subject": {"reference": "Patient/p1"},
-        "effectiveDateTime": "2026-10-01",
-        "code": {"coding": [{"system": codes.LOINC, "code": code}]},
-        **value,
-    }
 
 
 @pytest.mark.parametrize(

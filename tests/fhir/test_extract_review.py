@@ -16,7 +16,7 @@ from service.domain.levels import Level
 from service.domain.metastases import Count
 from service.fhir import codes
 from service.fhir.extract import extract
-from tests.fhir.builders import PATIENT, condition, so_obs, spine_met
+from tests.fhir.builders import PATIENT, condition, loinc_obs, so_obs, spine_met
 
 
 def run(*resources: dict[str, Any]):
@@ -28,7 +28,7 @@ def lesion(x, level: str):
     return found
 
 
-# --- §15.1 neurology with a vertebral body site applies to that level only -------------------
+# --- docs/clinical-rules.md §15.1 neurology with a vertebral body site applies to that level only
 
 NEURO_SITES = [
     # id, resources, expected per level {level: (myelopathy, cauda_equina)}, patient (m, ces)
@@ -82,7 +82,7 @@ def test_15_1_a_finding_recorded_where_it_cannot_arise_is_reported_not_used():
     assert any("cannot arise" in i.message and i.resource == "Observation/my" for i in x.issues)
 
 
-# --- §15.6 primary cancer ----------------------------------------------------------------------
+# --- docs/clinical-rules.md §15.6 primary cancer
 
 
 def morphology(code: str, display: str | None = None) -> list[dict[str, Any]]:
@@ -237,19 +237,7 @@ def test_15_6_secondary_neuroendocrine_tumour_of_bone_is_a_spinal_metastasis(cod
     assert x.findings.primaries == ()
 
 
-# --- §15.7 conflicts and precedence across scales ---------------------------------------------
-
-
-def loinc(rid: str, code: str, when: str, **value: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "subject": {"reference": "Patient/p1"},
-        "effectiveDateTime": when,
-        "code": {"coding": [{"system": codes.LOINC, "code": code}]},
-        **value,
-    }
+# --- docs/clinical-rules.md §15.7 conflicts and precedence across scales
 
 
 SCALES = [
@@ -266,8 +254,8 @@ SCALES = [
 )
 def test_15_7_ecog_and_karnofsky(ecog, kps, kept, conflict):
     x = run(
-        loinc("e", codes.LOINC_ECOG, ecog[1], valueInteger=ecog[0]),
-        loinc("k", codes.LOINC_KARNOFSKY, kps[1], valueInteger=kps[0]),
+        loinc_obs("e", codes.LOINC_ECOG, ecog[1], valueInteger=ecog[0]),
+        loinc_obs("k", codes.LOINC_KARNOFSKY, kps[1], valueInteger=kps[0]),
     )
     p = x.findings.performance
     assert (p.ecog, p.kps) == kept
@@ -293,7 +281,7 @@ PALSY = [
 def test_15_7_frankel_and_asia(frankel, asia, kept, conflict):
     x = run(
         so_obs("f", "frankel-grade", answer=frankel[0], when=frankel[1]),
-        loinc("a", codes.LOINC_ASIA, asia[1], valueString=asia[0]),
+        loinc_obs("a", codes.LOINC_ASIA, asia[1], valueString=asia[0]),
     )
     f = x.findings
     got = (f.frankel.value if f.frankel else None, f.asia.value if f.asia else None)
@@ -313,7 +301,8 @@ def test_15_7_two_values_at_the_same_time_leave_the_finding_unknown_and_name_bot
     assert "Observation/a" in issue.message and "Observation/b" in issue.message
 
 
-# --- §15.8 laboratory values: comparators are bounds, implausible albumin is not used ---------
+# --- docs/clinical-rules.md §15.8 laboratory values: comparators are bounds, implausible albumin is
+# not used
 
 ALBUMIN = [
     # id, quantity, (g/dL, comparator) read, NESMS albumin points
@@ -337,7 +326,7 @@ def test_15_8_albumin(quantity, read, points):
     from service.domain.assessment import assess
 
     quantity = {**quantity, "system": codes.UCUM, "unit": quantity["code"]}
-    x = run(loinc("alb", "1751-7", "2026-10-01", valueQuantity=quantity))
+    x = run(loinc_obs("alb", "1751-7", "2026-10-01", valueQuantity=quantity))
     f = x.findings
     got = (f.albumin_g_per_dl, f.albumin_comparator.value if f.albumin_comparator else None)
     assert got == (read or (None, None))
@@ -346,7 +335,7 @@ def test_15_8_albumin(quantity, read, points):
     assert assess(f).nesms.item("albumin").possible == points
 
 
-# --- §15.9 prior radiation to a region, or next to the level ----------------------------------
+# --- docs/clinical-rules.md §15.9 prior radiation to a region, or next to the level
 
 
 def radiotherapy(rid: str, *site_codes: str) -> dict[str, Any]:
@@ -408,7 +397,7 @@ def test_15_9_a_region_denied_by_an_observation():
     assert lesion(x, "T9").prior_radiation is False
 
 
-# --- §15.10 sacrum and coccyx ---------------------------------------------------------------
+# --- docs/clinical-rules.md §15.10 sacrum and coccyx
 
 SACRUM_AND_COCCYX = [
     # id, bodySite code, lesion level, out of scope, extraspinal count
@@ -439,7 +428,7 @@ def test_15_10_sacral_and_coccygeal_lesions_are_never_extraspinal_bone(
     assert vertebral == 1
 
 
-# --- §15.11 leptomeningeal disease ---------------------------------------------------------
+# --- docs/clinical-rules.md §15.11 leptomeningeal disease
 
 LEPTOMENINGEAL = [
     # id, codings, sites, leptomeningeal, warning
