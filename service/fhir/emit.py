@@ -1,21 +1,18 @@
 """An assessment → the profiled Observations, RiskAssessments and Provenance of the contract.
 
-Shapes as in docs/fhir-output.md. Identifiers are deterministic: a SHA-256 over the patient, the
-result kind, the level, what the result says (its codes and values, and the resources it rests on)
-and the rule-set version, and over nothing else: not the package version, not the prose (notes,
-reasons, rationales, displays), not the time. Writing the same assessment twice, or again after an
-upgrade that changes no rule, creates nothing new (docs/fhir-output.md, "Result identity").
+Shapes as in docs/fhir-output.md. Identifiers are deterministic (identity.py): what a result says
+and the rule-set version, never the package version, prose or time, so writing the same assessment
+twice, or again after an upgrade that changes no rule, creates nothing new.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Final
+from typing import Any
 
 from service.domain.assessment import Assessment, LevelAssessment
 from service.domain.escc import Category
@@ -28,9 +25,19 @@ from service.domain.urgency import Tier, Urgency, headline
 from service.fhir import codes
 from service.fhir.codes import Code, so
 from service.fhir.extract import Extraction
+from service.fhir.identity import identity_content, result_identifier
 
 SERVICE_NAME = "NOMS-CDS"
 _URN_NAMESPACE = uuid.UUID("6f1f3c2e-9a57-4c1e-8d0b-2b7c7f0e5a11")  # ours: fullUrls of results
+__all__ = [
+    "Emitted",
+    "collection_bundle",
+    "emit",
+    "identity_content",
+    "input_references",
+    "provenance",
+    "transaction_bundle",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -139,21 +146,7 @@ class _Builder:
         return self._finish(kind, level, resource)
 
     def _finish(self, kind: str, level: Level | None, resource: dict[str, Any]) -> Emitted:
-        content = identity_content(resource)
-        digest = hashlib.sha256(
-            json.dumps(
-                [
-                    self.patient_ref,
-                    kind,
-                    level.value if level else None,
-                    content,
-                    self.assessment.rule_set,
-                ],
-                sort_keys=True,
-                separators=(",", ":"),
-            ).encode()
-        ).hexdigest()[:24]
-        value = f"{kind}-{level.value if level else 'patient'}-{digest}"
+        value = result_identifier(self.patient_ref, kind, level, resource, self.assessment.rule_set)
         resource["identifier"] = [{"system": codes.RESULT_IDENTIFIER_SYSTEM, "value": value}]
         # identifier first after meta, for readers of the JSON
         ordered = {
@@ -390,40 +383,6 @@ class _Builder:
             + " ".join(rec.rationale[1:2])
         )
         return self._finish("noms-assessment", la.level, resource)
-
-
-# Parts of a result that are words, time or packaging: they never enter its identity.
-_NOT_IDENTITY: Final = frozenset(
-    {"meta", "identifier", "note", "method", "effectiveDateTime", "issued", "occurrenceDateTime",
-     "mitigation"}
-)  # fmt: skip
-_PROSE_COMPONENTS: Final = frozenset({"urgency-reason"})
-
-
-def identity_content(resource: dict[str, Any]) -> dict[str, Any]:
-    """What a result says, without its prose: the content its identifier is computed over."""
-    content: dict[str, Any] = {}
-    for key, value in resource.items():
-        if key in _NOT_IDENTITY:
-            continue
-        if key == "component":
-            value = [c for c in value if not set(_so_codes(c["code"])) & _PROSE_COMPONENTS]
-        elif key == "prediction":
-            value = [{k: v for k, v in p.items() if k != "rationale"} for p in value]
-        content[key] = _without_displays(value)
-    return content
-
-
-def _so_codes(concept: dict[str, Any]) -> list[str]:
-    return [c["code"] for c in concept.get("coding", []) if c.get("system") == codes.SPINE_ONCOLOGY]
-
-
-def _without_displays(value: Any) -> Any:
-    if isinstance(value, dict):
-        return {k: _without_displays(v) for k, v in value.items() if k != "display"}
-    if isinstance(value, list):
-        return [_without_displays(v) for v in value]
-    return value
 
 
 def emit(

@@ -10,7 +10,9 @@ say: absent diagnoses are not "no metastases", imaging never implies myelopathy.
 The package, module by module: ``bundle`` and ``references`` (shared with the FHIR client),
 ``elements`` (codings, levels, dates), ``collector`` (candidates and their resolution), one module
 per kind of resource read (``conditions``, ``observations``, ``procedures``, ``imaging``),
-``assembly`` (findings from resolved values) and ``extraction`` (the entry point).
+``assembly`` (findings from resolved values) with ``scales`` (one finding on two scales) and
+``radiation`` (prior radiation by level, region and neighbour), and ``extraction`` (the entry
+point).
 """
 
 from service.fhir.extract.bundle import ACCEPTED_BUNDLE_TYPES, resources_from_bundle

@@ -19,14 +19,15 @@ from service.domain.metastases import (
     OrganMetastases,
     VisceralMetastases,
 )
-from service.domain.neurology import Asia, Frankel, NeuroFindingKind, frankel_asia_agree
-from service.domain.performance import PerformanceStatus, ecog_kps_agree
+from service.domain.neurology import NeuroFindingKind
 from service.fhir import codes
-from service.fhir.extract.collector import Candidate, Collector, enum_name
+from service.fhir.extract.collector import Collector, enum_name
 from service.fhir.extract.conditions import Conditions
 from service.fhir.extract.elements import parse_when
 from service.fhir.extract.observations import NEUROLOGY_BY_LEVEL
+from service.fhir.extract.radiation import adjacent_radiation, near, prior_radiation
 from service.fhir.extract.references import identity
+from service.fhir.extract.scales import palsy_grades, performance_status, say_albumin
 
 
 def _age(patient: dict[str, Any] | None, today: date, c: Collector) -> int | None:
@@ -50,9 +51,9 @@ def assemble(
     metastases = _metastases(c, cond)
     lesions = _lesions(c, cond)
     distinct = _primaries(c, cond, active_spine=bool(lesions or cond.spinal_without_level))
-    performance_status = _performance(c)
-    albumin = c.resolve("albumin", _say_albumin)
-    frankel, asia = _palsy_grades(c)
+    performance = performance_status(c)
+    albumin = c.resolve("albumin", say_albumin)
+    frankel, asia = palsy_grades(c)
     return PatientFindings(
         age=_age(patient, today, c),
         sex=(patient or {}).get("gender"),
@@ -61,7 +62,7 @@ def assemble(
         myelopathy=c.resolve("myelopathy"),
         cauda_equina=c.resolve("cauda-equina-syndrome"),
         functional_radiculopathy=c.resolve("functional-radiculopathy"),
-        performance=performance_status,
+        performance=performance,
         frankel=frankel,
         asia=asia,
         ambulatory=c.resolve("ambulatory-status", enum_name),
@@ -76,69 +77,6 @@ def assemble(
         conflicting=frozenset(c.conflicting),
         preliminary=frozenset(c.preliminary),
     )
-
-
-def _say_albumin(value: Any) -> str:
-    g_per_dl, comparator = value
-    return f"{comparator.value if comparator else ''}{g_per_dl:g} g/dL"
-
-
-def _across_scales(
-    c: Collector, first: str, second: str, agree: bool, said: str
-) -> tuple[bool, bool] | None:
-    """Which of one finding's two scales to keep (docs/clinical-rules.md §15.7).
-
-    The newest value wins across both scales; when the two disagree beyond the published
-    correspondences the conflict is reported; at the same time (or undated), agreeing values both
-    stand and disagreeing ones leave the finding unknown. Returns (keep first, keep second), or
-    None when both are dropped.
-    """
-    when_first, when_second = c.chosen[first].when, c.chosen[second].when
-    refs = f"{c.chosen[first].ref}, {c.chosen[second].ref}"
-    if when_first and when_second and when_first != when_second:
-        keep_first = when_first > when_second
-        if not agree:
-            c.conflicting.update((first, second))
-            c.note("warning", f"{said} disagree ({refs}); the newest is used")
-        c.sources.pop(second if keep_first else first)
-        return keep_first, not keep_first
-    if agree:
-        return True, True  # both stand; the score reads its own scale first
-    c.conflicting.update((first, second))
-    c.note("warning", f"{said} disagree and none is the newest ({refs}); both are left unknown")
-    c.sources.pop(first)
-    c.sources.pop(second)
-    return None
-
-
-def _performance(c: Collector) -> PerformanceStatus:
-    """ECOG and Karnofsky: the newest across both scales (docs/clinical-rules.md §15.7)."""
-    ecog, kps = c.resolve("ecog"), c.resolve("kps")
-    if ecog is None or kps is None:
-        return PerformanceStatus(ecog=ecog, kps=kps)
-    keep = _across_scales(
-        c, "ecog", "kps", ecog_kps_agree(ecog, kps), f"ECOG {ecog} and Karnofsky {kps}%"
-    )
-    if keep is None:
-        return PerformanceStatus()
-    return PerformanceStatus(ecog=ecog if keep[0] else None, kps=kps if keep[1] else None)
-
-
-def _palsy_grades(c: Collector) -> tuple[Frankel | None, Asia | None]:
-    """Frankel and ASIA: the newest across both scales (docs/clinical-rules.md §15.7)."""
-    frankel, asia = c.resolve("frankel-grade", enum_name), c.resolve("asia", enum_name)
-    if frankel is None or asia is None:
-        return frankel, asia
-    keep = _across_scales(
-        c,
-        "asia",
-        "frankel-grade",
-        frankel_asia_agree(frankel, asia),
-        f"Frankel {frankel.value} and AIS {asia.value}",
-    )
-    if keep is None:
-        return None, None
-    return (frankel if keep[1] else None), (asia if keep[0] else None)
 
 
 def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[PrimaryCancer]:
@@ -276,7 +214,7 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
         if names & set(codes.LESION_IMAGING_FINDINGS):
             levels.add(level)
     for level, names in level_keys.items():
-        if names == {"prior-radiation"} and any(_near(level, lesion) for lesion in levels):
+        if names == {"prior-radiation"} and any(near(level, lesion) for lesion in levels):
             continue  # radiation next to a lesion is used for the adjacency flag (§15.9)
         if level not in levels:
             c.note(
@@ -298,8 +236,8 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
         if level_refs:
             c.sources[input_key("level", level)] = tuple(level_refs)
         scope = cond.out_of_scope.get(level)
-        prior = _prior_radiation(c, level)
-        adjacent = _adjacent_radiation(c, level)
+        prior = prior_radiation(c, level)
+        adjacent = adjacent_radiation(c, level)
         myelopathy, cauda_equina = (_neurology_at(c, name, level) for name in NEUROLOGY_BY_LEVEL)
         surgeon: StabilityCall | None = get("stability-assessment")
         lesions.append(
@@ -347,61 +285,3 @@ def _neurology_at(c: Collector, name: str, level: Level) -> bool | None:
         return None
     c.candidates[key] = [*own, *c.candidates.get(name, [])]
     return c.resolve(key)
-
-
-def _near(level: Level, lesion: Level) -> bool:
-    return level.overlaps(lesion) or level in lesion.neighbours()
-
-
-def _radiation_records(c: Collector, level: Level) -> list[Candidate]:
-    """Every prior-radiation record that covers a level: its own, an overlapping level's (the
-    unsegmented sacrum and S1-S5) and its region's (docs/clinical-rules.md §15.9)."""
-    found: list[Candidate] = []
-    for other in Level:
-        if level.overlaps(other):
-            found += c.candidates.get(input_key("prior-radiation", other), [])
-    if level.is_segment and level.region in c.region_radiation:
-        found += c.region_radiation[level.region]
-    return found
-
-
-def _prior_radiation(c: Collector, level: Level) -> bool | None:
-    """Prior radiation at a level: any source saying yes wins (safer: SRS, not cEBRT)."""
-    key = input_key("prior-radiation", level)
-    found = _radiation_records(c, level)
-    yes = [x for x in found if x.value is True]
-    if yes and len(yes) < len(found):
-        c.conflicting.add(key)
-        c.note(
-            "warning",
-            f"{key}: the chart both records and denies prior radiation; prior radiation is assumed",
-            yes[0].ref,
-        )
-    if yes:
-        c.sources[key] = tuple(dict.fromkeys(x.ref for x in yes))
-        if any(x.preliminary for x in yes):
-            c.preliminary.add(key)
-        return True
-    c.candidates[key] = found
-    return c.resolve(key)
-
-
-def _adjacent_radiation(c: Collector, level: Level) -> tuple[Level, ...]:
-    """Neighbouring levels (± 1) with radiotherapy on record that does not cover the level itself.
-
-    docs/clinical-rules.md §15.9: radiation next to a lesion raises a flag for a review of the
-    field overlap; only the same level (or its region) is special case H.
-    """
-    covering = {id(x) for x in _radiation_records(c, level)}
-    near: list[Level] = []
-    refs: list[str] = []
-    for neighbour in level.neighbours():
-        records = [
-            x for x in _radiation_records(c, neighbour) if x.value is True and id(x) not in covering
-        ]
-        if records:
-            near.append(neighbour)
-            refs += [x.ref for x in records]
-    if refs:
-        c.sources[input_key("prior-radiation-adjacent", level)] = tuple(dict.fromkeys(refs))
-    return tuple(near)
