@@ -34,17 +34,7 @@ def decide(w: World, inputs: Inputs) -> Outcome:
     if not w.neuro or can_cause_neurology(w.grade, inputs.level):
         return _decide(w, inputs)
     outcome = _decide(replace(w, neuro=False), inputs)
-    return replace(
-        outcome,
-        flags=outcome.flags | {Flag.MYELOPATHY_UNEXPLAINED},
-        text=f"{outcome.text}; {_finding(inputs)} is not explained by ESCC {w.grade.value} at "
-        f"{inputs.level.label}: look for another level or cause",
-    )
-
-
-def _finding(inputs: Inputs) -> str:
-    present = [f.kind.label for f in inputs.neurology.applicable if f.value]
-    return " and ".join(present) or "myelopathy or cauda equina syndrome"
+    return replace(outcome, flags=outcome.flags | {Flag.MYELOPATHY_UNEXPLAINED})
 
 
 def _decide(w: World, inputs: Inputs) -> Outcome:

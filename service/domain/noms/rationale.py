@@ -68,3 +68,14 @@ def adjacent_radiation(levels: tuple[Level, ...]) -> str:
         f"Radiotherapy is recorded at the adjacent level {named}: radiation oncology to review the "
         "overlap of the fields (special case H applies only to the level itself)."
     )
+
+
+def unexplained(inputs: Inputs) -> str:
+    """The line for a myelopathy or CES this level's compression cannot cause (§15.1)."""
+    present = [f.kind.label for f in inputs.neurology.applicable if f.value]
+    finding = " and ".join(present) or "myelopathy or cauda equina syndrome"
+    grade = inputs.escc.grade.value if inputs.escc.grade else "0-1b"
+    return (
+        f"The {finding} is not explained by ESCC {grade} at {inputs.level.label}: the rows without "
+        "myelopathy apply here; look for another level or cause (flag-myelopathy-unexplained)."
+    )

@@ -222,6 +222,8 @@ def _flags(
     ):
         flags.add(Flag.SINS_INDETERMINATE)
         lines.append(rationale.SINS_CONSULTATION)
+    if Flag.MYELOPATHY_UNEXPLAINED in flags:
+        lines.append(rationale.unexplained(inputs))
     if inputs.prior_radiation_adjacent and not inputs.prior_radiation:
         flags.add(Flag.PRIOR_RADIATION_ADJACENT)
         lines.append(rationale.adjacent_radiation(inputs.prior_radiation_adjacent))

@@ -117,7 +117,9 @@ def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
         system, code = coding.get("system"), coding.get("code") or ""
         found = None
         if system in (codes.ICD10, codes.ICD10CM):
-            not_candidate = not_candidate or codes.not_candidate_primary_icd(code)
+            if codes.not_candidate_primary_icd(code) and not not_candidate:
+                not_candidate = codes.not_candidate_primary_icd(code)
+                unmapped = unmapped or _label(coding)
             if codes.is_primary_malignant_icd(code):
                 is_cancer = True
                 found = codes.primary_from_icd(code)
