@@ -163,11 +163,6 @@ _SEGMENTS = tuple(level for level in Level if level.value[1:].isdigit())
 _SEGMENT_SET = frozenset(_SEGMENTS)
 
 
-def levels_in(region: Region) -> tuple[Level, ...]:
-    """Every level of a region, cranial to caudal (the sacral region includes the sacrum)."""
-    return tuple(level for level in Level if level.region is region)
-
-
 def _sins_location(level: Level) -> tuple[SinsLocation, ...]:
     if level is Level.SACRUM:
         return (SinsLocation.JUNCTIONAL, SinsLocation.RIGID)

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from service.domain.escc import Category, Grade
+from service.domain.escc import Grade
 from service.domain.noms.model import Flag, Inputs, Radiation, Rule, Surgery
 from service.domain.noms.outcome import Outcome, World, defined, human, plan_for, stabilization_of
 from service.domain.noms.table import ROW_TEXT, Row
@@ -281,8 +281,3 @@ def undefined_unclassified(w: World) -> Outcome:
         (Rule.UNDEFINED_HISTOLOGY_UNCLASSIFIED,),
         "the sources do not classify this histology's radiosensitivity: a clinician classifies it",
     )
-
-
-def is_high(w: World) -> bool:
-    """High-grade compression in this world."""
-    return w.n is Category.HIGH
