@@ -171,10 +171,29 @@ class QuestionGroup:
     questions: tuple[Question, ...]
 
 
-def question_groups(levels: Iterable[Level]) -> list[QuestionGroup]:
-    """The form's fieldsets: one per level of the assessment, then the patient."""
-    groups = [
-        QuestionGroup(f"Level {level.value}", tuple(level_questions(level))) for level in levels
-    ]
-    groups.append(QuestionGroup("The patient", tuple(patient_questions())))
+def question_groups(levels: Iterable[Level], deciding: Iterable[str] = ()) -> list[QuestionGroup]:
+    """The form's fieldsets: first what decides a plan or an urgency, then per level, then the
+    patient; each question is asked once."""
+    levels = list(levels)
+    per_level = [(level, level_questions(level)) for level in levels]
+    patient = patient_questions()
+    by_name = {q.name: (level.value, q) for level, qs in per_level for q in qs}
+    by_name.update({q.name: (None, q) for q in patient})
+    first = [name for name in deciding if name in by_name]
+    asked = set(first)
+    groups = []
+    if first:
+        questions = []
+        for name in first:
+            place, question = by_name[name]
+            label = f"{place}: {question.label}" if place else question.label
+            questions.append(Question(question.name, question.finding, label, question.options))
+        groups.append(QuestionGroup("These decide the plan or the urgency", tuple(questions)))
+    for level, questions in per_level:
+        rest = tuple(q for q in questions if q.name not in asked)
+        if rest:
+            groups.append(QuestionGroup(f"Level {level.value}", rest))
+    rest = tuple(q for q in patient if q.name not in asked)
+    if rest:
+        groups.append(QuestionGroup("The patient", rest))
     return groups

@@ -47,6 +47,7 @@ from service.summary import render as render_summary
 from service.web.runtime import runtime
 from service.workflow import ChartAssessment, assess_with_findings, save_with_findings
 from smart_app import launch as launch_flow
+from smart_app import page
 from smart_app.access import SessionAuth
 from smart_app.errors import LaunchRequestError, SessionExpired, SmartError
 from smart_app.form import FormInput, question_groups, read_form
@@ -191,15 +192,23 @@ def _render_assessment(
     status: int = 200,
 ) -> Response:
     started = time.perf_counter()
-    levels = [la.level for la in assessed.report.assessment.levels]
+    assessment = assessed.report.assessment
+    levels = [la.level for la in assessment.levels]
+    deciding = page.deciding_fields(assessment)
+    geometry, marks, spine_summary = page.spine(assessment)
     response = _page(
         "smart/assessment.html",
         status=status,
         smart_session=session,
         banner=patient_banner(assessed.patient) if session.need_patient_banner else None,
+        urgency=page.urgency_line(assessment.urgency),
+        level_urgency=[(la.level.value, page.urgency_line(la.urgency)) for la in assessment.levels],
+        geometry=geometry,
+        marks=marks,
+        spine_summary=spine_summary,
         summary=render_summary(assessed.report),
-        questions=question_groups(levels),
-        deciding=set(),
+        questions=question_groups(levels, deciding),
+        deciding=set(deciding),
         form=form,
         csrf_field=CSRF_FIELD,
         previewing=not form.findings.empty,

@@ -106,14 +106,18 @@ def test_the_form_works_from_the_keyboard(page, demo):
             break
     assert app.evaluate(focused) == "skip"  # the first stop in the app: skip to the content
     select = frame.locator("select").first
+    name = select.get_attribute("name")
     select.focus()
-    page.keyboard.press("ArrowDown")
-    chosen = select.input_value()
+    page.keyboard.press("ArrowDown")  # a choice from the keyboard previews it at once
+    frame.locator("#preview-status").get_by_text("Not saved yet").wait_for()
+    chosen = frame.locator(f"select[name='{name}']").input_value()
     assert chosen
+    assert app.evaluate("() => document.activeElement.name") == name  # focus kept
     frame.get_by_role("button", name="Show the result").focus()
-    page.keyboard.press("Enter")
+    with page.expect_event("framenavigated"):
+        page.keyboard.press("Enter")  # the button works from the keyboard too
     frame.locator("main").get_by_text("Not saved yet").wait_for()
-    assert frame.locator("select").first.input_value() == chosen
+    assert frame.locator(f"select[name='{name}']").input_value() == chosen
 
 
 def test_the_print_layout_leaves_out_the_form(page, demo):
@@ -142,3 +146,19 @@ def test_a_changed_field_shows_the_recomputed_assessment_without_a_reload(page, 
     assert frame.locator("select[name$=':escc-grade']").first.input_value() == "escc-3"
     status = frame.locator("#preview-status")
     assert "Not saved yet" in status.inner_text()
+
+
+def test_an_emergent_patient_is_shown_as_emergent_first(page, demo):
+    frame = launch_from_ehr(page, demo, "11-special-a-breast-myelopathy")
+    banner = frame.locator("section.urgency")
+    assert banner.get_attribute("role") == "alert"
+    assert banner.inner_text().startswith("EMERGENT")
+    app = app_frame(page, demo)
+    first = app.evaluate("() => document.querySelector('main').firstElementChild.className")
+    assert "urgency" in first and "tier-emergent" in first  # before anything else on the page
+    colour = app.evaluate(
+        "() => getComputedStyle(document.querySelector('section.urgency')).backgroundColor"
+    )
+    assert colour == "rgb(164, 22, 26)"  # the emergency colour, with the words
+    assert frame.locator("svg g.tier-emergent title").count() == 1  # its level in the diagram
+    screenshot(page, "emergent-11")
