@@ -14,22 +14,12 @@ from typing import Final
 from service.domain.assessment import Assessment, LevelAssessment
 from service.domain.escc import Category
 from service.domain.urgency import Tier, Urgency, headline
-from smart_app.form import PATIENT_FIELDS, level_field
+from smart_app.form import LEVEL_ORDER, PATIENT_FIELDS, level_field
 from smart_app.spine import COCCYX, REGION_STARTS, SACRUM, SEGMENTS, VIEW_HEIGHT, VIEW_WIDTH
 
 LETTER: Final = {Tier.EMERGENT: "E", Tier.URGENT: "U", Tier.ROUTINE: "R", Tier.NONE: "–"}
 UNSTABLE_BANDS: Final = frozenset({"potentially-unstable", "unstable"})
-LEVEL_FIELDS: Final = frozenset(
-    {
-        "escc-grade",
-        "stability-assessment",
-        "sins-bone-lesion",
-        "sins-alignment",
-        "sins-collapse",
-        "sins-posterolateral",
-        "sins-pain",
-    }
-)
+LEVEL_FIELDS: Final = frozenset(LEVEL_ORDER)
 
 
 @dataclass(frozen=True, slots=True)

@@ -16,21 +16,12 @@ from pathlib import Path
 
 import pytest
 
+from benchmarks.smart_render import CHROMIUM_ARGS  # one list of the flags, for both
 from sandbox.demo import RunningDemo, running_demo
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts" / "browser"
 AXE = Path(__file__).resolve().parent / "node_modules" / "axe-core" / "axe.min.js"
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 TIMEOUT_MS = 20_000  # a busy 2-core machine; only a bound, never a speed assertion
 
 
@@ -65,7 +56,7 @@ def browser_factory(playwright, tmp_path: Path):
         context = playwright.chromium.launch_persistent_context(
             str(profile),
             executable_path=chromium(),
-            args=CHROMIUM_ARGS,
+            args=list(CHROMIUM_ARGS),
             headless=True,
             **options,
         )
