@@ -8,6 +8,7 @@ A test and demo tool: ``service`` and ``smart_app`` never import it and it impor
         ...  # talk FHIR to base_url; the admin API is at <host>/_admin
 """
 
+from .access import Access, AccessPolicy, AccessRule, acting_with
 from .app import create_app, store_of
 from .config import DEFAULT_SEED_DIR, FaultRule, SearchRequirement, StoreConfig, WriteRefusal
 from .engine import FhirStore, SeedError
@@ -16,6 +17,9 @@ from .server import RunningStore, running_store, serve_store
 
 __all__ = [
     "DEFAULT_SEED_DIR",
+    "Access",
+    "AccessPolicy",
+    "AccessRule",
     "FaultRule",
     "FhirError",
     "FhirStore",
@@ -24,6 +28,7 @@ __all__ = [
     "SeedError",
     "StoreConfig",
     "WriteRefusal",
+    "acting_with",
     "create_app",
     "running_store",
     "serve_store",

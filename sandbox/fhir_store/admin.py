@@ -75,7 +75,7 @@ def _admin_error(error: _AdminError) -> tuple[Response, int]:
 @bp.get("/settings")
 def get_settings() -> Response:
     """Return the run-time settings."""
-    return jsonify(_store().controls.settings_json())
+    return jsonify(_settings())
 
 
 @bp.patch("/settings")
@@ -88,7 +88,13 @@ def patch_settings() -> Response:
         _store().controls.update_settings(changes)
     except (ValueError, TypeError) as exc:
         raise _AdminError(str(exc)) from exc
-    return jsonify(_store().controls.settings_json())
+    return jsonify(_settings())
+
+
+def _settings() -> dict[str, Any]:
+    settings = _store().controls.settings_json()
+    settings["auth_required"] = settings["auth_required"] or _store().access_policy is not None
+    return settings
 
 
 @bp.get("/faults")

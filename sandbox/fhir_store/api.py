@@ -12,6 +12,7 @@ from flask import Flask, Response, g, request
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import http_date
 
+from .access import reset_access, set_access
 from .bundles import process_bundle
 from .capability import capability_statement
 from .engine import FhirStore, Result
@@ -125,6 +126,13 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
             if rule.retry_after is not None:
                 headers["Retry-After"] = str(rule.retry_after)
             raise FhirError(rule.status, "injected fault (sandbox fault rule)", headers=headers)
+        policy = fhir.access_policy
+        if policy is not None:
+            # SMART mode: the policy's tokens, with their scopes; discovery stays open.
+            if relative.rstrip("/") not in policy.open_paths():
+                access = policy.authenticate(request.headers.get("Authorization"))
+                g.fhir_access_token = set_access(access)
+            return None
         # /metadata stays open, as on SMART servers: clients read it before they have a token.
         if tokens and relative != "metadata":
             scheme, _, presented = request.headers.get("Authorization", "").partition(" ")
@@ -139,6 +147,12 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
                     headers={"WWW-Authenticate": 'Bearer realm="sandbox-fhir-store"'},
                 )
         return None
+
+    @app.teardown_request
+    def _forget_fhir_access(_error: BaseException | None) -> None:
+        token = g.pop("fhir_access_token", None)
+        if token is not None:
+            reset_access(token)
 
     @app.after_request
     def _log_fhir_request(response: Response) -> Response:

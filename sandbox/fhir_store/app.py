@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from flask import Flask
 
+from .access import AccessPolicy
 from .admin import register_admin_api
 from .api import register_fhir_api
 from .config import StoreConfig
@@ -12,8 +13,14 @@ from .engine import FhirStore
 EXTENSION_KEY = "fhir_store"
 
 
-def create_app(config: StoreConfig | None = None) -> Flask:
+def create_app(
+    config: StoreConfig | None = None, *, access_policy: AccessPolicy | None = None
+) -> Flask:
     """Create a Flask app serving an in-memory FHIR R4 store, seeded from ``config.seed_dir``.
+
+    With ``access_policy`` every FHIR request (except the policy's open paths) needs a token the
+    policy accepts, and its scopes limit what the request may read and write; the static
+    ``bearer_tokens`` of the configuration are then not used.
 
     Raises:
         SeedError: a seed file does not load (fail at start-up rather than serve half a chart).
@@ -22,6 +29,7 @@ def create_app(config: StoreConfig | None = None) -> Flask:
     config = config or StoreConfig()
     fhir = FhirStore(config)
     fhir.seed(config.seed_dir)
+    fhir.access_policy = access_policy
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]
     app.extensions[EXTENSION_KEY] = fhir

@@ -510,19 +510,32 @@ def _transaction(
         for entry in puts:
             with _about(entry):
                 store.check_if_match(entry.resource_type, entry.parts[1], entry.if_match)
+        previous: dict[int, dict[str, Any]] = {}
         for entry in posts:
             if entry.index in new_ids:
                 version = store.data.put(entry.resource_type, new_ids[entry.index], entry.resource)
                 results[entry.index] = Result(201, version.resource, version)
         for entry in puts:
-            existed = store.data.current(entry.resource_type, entry.parts[1]) is not None
+            existing = store.data.current(entry.resource_type, entry.parts[1])
+            if existing is not None:
+                previous[entry.index] = existing.resource
             version = store.data.put(entry.resource_type, entry.parts[1], entry.resource)
-            results[entry.index] = Result(200 if existed else 201, version.resource, version)
+            results[entry.index] = Result(200 if existing else 201, version.resource, version)
         for index, match in matched.items():
             if isinstance(match, str):  # folded into another entry of this Bundle
                 resource_type, resource_id = match.split("/", 1)
                 match = store.data.current(resource_type, resource_id)
             results[index] = Result(200, match.resource, match)
+
+        # Access is checked once everything is written (and rolled back with it on refusal):
+        # only then are references final and the targets of a Provenance in the store.
+        for entry in [*posts, *puts]:
+            with _about(entry):
+                store.check_written(
+                    "c" if entry.method == "POST" else "u",
+                    results[entry.index].body or {},
+                    previous.get(entry.index),
+                )
 
         # 4. Reads and searches see the state after the writes.
         for entry in gets:

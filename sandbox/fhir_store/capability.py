@@ -80,7 +80,9 @@ def capability_statement(store: FhirStore, base_url: str) -> dict[str, Any]:
         ),
         "resource": resources,
     }
-    if auth:
+    if store.access_policy is not None:
+        rest["security"] = store.access_policy.security(base_url)
+    elif auth:
         rest["security"] = {
             "description": "Send Authorization: Bearer <token>; /metadata is open.",
         }

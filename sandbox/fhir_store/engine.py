@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
+from .access import AccessPolicy, Guard
 from .config import StoreConfig, WriteRefusal
 from .controls import Controls
 from .errors import FhirError
@@ -73,8 +74,44 @@ class FhirStore:
             self.resource_types = tuple(sorted(set(config.resource_types)))
         self._type_set = frozenset(self.resource_types)
         self.started = format_instant(self.data.now())
+        #: Set by ``create_app(access_policy=...)``: every FHIR request then needs its tokens.
+        self.access_policy: AccessPolicy | None = None
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def resolve(self, resource_type: str, resource_id: str) -> dict[str, Any] | None:
+        """Return the current content of a resource, or ``None`` (for compartment checks)."""
+        version = self.data.current(resource_type, resource_id)
+        return version.resource if version is not None else None
+
+    def guard(self, interaction: str, resource_type: str) -> Guard:
+        """Return the access guard of the current request for an interaction on a type.
+
+        Raises:
+            FhirError: 403 when the request's token allows no such interaction at all.
+        """
+        return Guard.of(interaction, resource_type, self.resolve)
+
+    def check_written(
+        self,
+        interaction: str,
+        resource: dict[str, Any],
+        previous: dict[str, Any] | None = None,
+        *,
+        expression: str | None = None,
+    ) -> None:
+        """Refuse a write (or a conditional-create match) outside the request's access.
+
+        An update is checked against the old content too, so a token cannot move another
+        patient's resource into its own patient's record.
+
+        Raises:
+            FhirError: 403.
+        """
+        guard = self.guard(interaction, str(resource.get("resourceType")))
+        if previous is not None:
+            guard.check(previous, expression=expression)
+        guard.check(resource, expression=expression)
 
     def check_type(self, resource_type: str) -> None:
         """Raise 404 unless the type is served (R4 http.html: 404 for an unsupported type)."""
@@ -192,9 +229,11 @@ class FhirStore:
             FhirError: 404 for an unknown type or resource.
         """
         self.check_type(resource_type)
+        guard = self.guard("r", resource_type)
         version = self.data.current(resource_type, resource_id)
         if version is None:
             raise FhirError(404, f"{resource_type}/{resource_id} is not known")
+        guard.check(version.resource)
         return Result(200, version.resource, version)
 
     def vread(self, resource_type: str, resource_id: str, version_id: str) -> Result:
@@ -204,6 +243,7 @@ class FhirStore:
             FhirError: 404 for an unknown type, resource or version.
         """
         self.check_type(resource_type)
+        guard = self.guard("r", resource_type)
         version = None
         if version_id.isdigit():
             version = self.data.version(resource_type, resource_id, int(version_id))
@@ -211,6 +251,7 @@ class FhirStore:
             raise FhirError(
                 404, f"{resource_type}/{resource_id}/_history/{version_id} is not known"
             )
+        guard.check(version.resource)
         return Result(200, version.resource, version)
 
     def prepare_write(
@@ -230,6 +271,8 @@ class FhirStore:
             FhirError: 400 (bad body or id), 404 (type), or the refusal's status.
         """
         resource = self._check_resource(resource_type, resource, expression)
+        # SMART: PUT is an update (v2 "u") even when it creates, POST a create ("c").
+        self.guard("c" if resource_id is None else "u", resource_type)
         if resource_id is not None:
             if not ID_RE.match(resource_id):
                 raise FhirError(
@@ -307,7 +350,9 @@ class FhirStore:
                         expression=expression,
                     )
                 if found:
+                    self.check_written("c", found[0].resource, expression=expression)
                     return Result(200, found[0].resource, found[0])
+            self.check_written("c", resource, expression=expression)
             # R4 http.html create: an id in the submitted resource is ignored.
             version = self.data.put(resource_type, self.data.allocate_id(resource_type), resource)
         return Result(201, version.resource, version)
@@ -338,6 +383,12 @@ class FhirStore:
             current = self.check_if_match(
                 resource_type, resource_id, if_match, expression=expression
             )
+            self.check_written(
+                "u",
+                resource,
+                current.resource if current is not None else None,
+                expression=expression,
+            )
             version = self.data.put(resource_type, resource_id, resource)
         return Result(201 if current is None else 200, version.resource, version)
 
@@ -366,6 +417,7 @@ class FhirStore:
             FhirError: 404 for an unknown type, 400 for bad parameters.
         """
         self.check_type(resource_type)
+        guard = self.guard("s", resource_type)
         query = parse_search(
             resource_type,
             params,
@@ -374,7 +426,14 @@ class FhirStore:
             strict=strict,
         )
         self._check_requirements(resource_type, query.applied)
-        found = run_search(self.data.all_current(resource_type), query)
+        guard.check_search(query)
+        # Matches outside the token's access are left out, total included (SMART: a server may
+        # answer a search with the results the scopes allow).
+        found = [
+            v
+            for v in run_search(self.data.all_current(resource_type), query)
+            if guard.permits(v.resource)
+        ]
         self_url = f"{base_url}/{resource_type}"
         if query.applied:
             self_url += "?" + urlencode(query.applied)
@@ -409,6 +468,9 @@ class FhirStore:
             raise FhirError(410, "these search results have expired; run the search again")
         if offset < 0 or count < 1:
             raise FhirError(400, "bad paging parameters")
+        guard = self.guard("s", snapshot.resource_type)
+        if not all(guard.permits(v.resource) for v in snapshot.versions):
+            raise FhirError(403, "these search results were made for another access token")
         count = min(count, self.config.max_page_size)
         self_url = self._page_url(base_url, token, offset, count)
         bundle = self._searchset(list(snapshot.versions), offset, count, base_url, self_url, token)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -12,7 +13,10 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 
+from sandbox.ehr import EhrConfig, RunningEhr, serve_ehr
 from sandbox.fhir_store import StoreConfig, create_app, store_of
+from sandbox.smart_auth import AuthConfig
+from tests.sandbox.smart_support import registered_clients
 
 SYNTHEA_DIR = Path(__file__).resolve().parents[1] / "data" / "synthea"
 AUSTIN_FILE = SYNTHEA_DIR / "Austin_Franecki_f23eef30-acb2-49da-8091-159b61dc1ed5.json"
@@ -91,3 +95,48 @@ def austin_id(client: FlaskClient) -> str:
     response = client.get(f"/fhir/Patient?identifier={SYNTHEA_ID_SYSTEM}|{AUSTIN_SYNTHEA_ID}")
     assert response.json["total"] == 1
     return response.json["entry"][0]["resource"]["id"]
+
+
+# -- the sandbox EHR with SMART on ------------------------------------------------------------
+
+
+class EpochClock:
+    """Wall-clock epoch seconds plus an offset the test moves (expires codes and tokens)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        """Move time forward."""
+        self.offset += seconds
+
+
+@pytest.fixture(scope="session")
+def epoch_clock() -> EpochClock:
+    """The clock of the session's sandbox EHR."""
+    return EpochClock()
+
+
+@pytest.fixture(scope="session")
+def _smart_ehr(epoch_clock: EpochClock) -> Iterator[RunningEhr]:
+    config = EhrConfig(auth=AuthConfig(clients=registered_clients()), clock=epoch_clock)
+    with serve_ehr(config) as running:
+        yield running
+
+
+@pytest.fixture
+def smart_ehr(_smart_ehr: RunningEhr, epoch_clock: EpochClock) -> Iterator[RunningEhr]:
+    """The sandbox EHR over HTTP with the test clients; data and clock restored afterwards."""
+    yield _smart_ehr
+    _smart_ehr.store.reset_data()
+    _smart_ehr.store.controls.reset_requests()
+    epoch_clock.offset = 0.0
+
+
+@pytest.fixture
+def patients(smart_ehr: RunningEhr) -> list[str]:
+    """Server ids of the demo patients, in the EHR page's order."""
+    return [card.id for card in smart_ehr.auth.directory.patients()]
