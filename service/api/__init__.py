@@ -45,3 +45,6 @@ def metrics_view() -> Response:
     """Prometheus metrics of every worker."""
     body, content_type = metrics.exposition()
     return Response(body, content_type=content_type)
+
+
+from service.api import assessments  # noqa: E402, F401  (its routes join the blueprint)

@@ -32,6 +32,7 @@ from service.errors import (
     FhirTemporaryError,
     InvalidJson,
     JsonTooDeep,
+    NotConfigured,
     RequestError,
     ServiceError,
     Unauthenticated,
@@ -66,6 +67,7 @@ ANSWERS: Final[dict[type[Exception], Answer]] = {
     InvalidClinicalInput: Answer(422, 400, "business-rule", True),
     Unauthenticated: Answer(401, 401, "login", False),
     DataUnavailable: Answer(502, 412, "not-found", True),
+    NotConfigured: Answer(501, 501, "not-supported", True),
     FhirNotFound: Answer(404, 412, "not-found", False),
     FhirAuthError: Answer(502, 412, "security", False),
     FhirTemporaryError: Answer(503, 503, "transient", False),
@@ -84,6 +86,7 @@ HTTP_ISSUES: Final = {
     405: "not-supported",
     413: "too-long",
     415: "not-supported",
+    501: "not-supported",
 }
 
 
