@@ -9,9 +9,12 @@ STAMP := $(VENV)/.installed
 
 setup: system-packages $(STAMP)
 
-# Debian packages the tests use for real: redis-server (the shared store's Redis tests).
+# Debian packages the tests use for real: redis-server (the shared store's Redis tests);
+# postgresql (tests/databases.py runs its own initdb/pg_ctl in a temporary folder).
 system-packages:
 	@command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
+	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)

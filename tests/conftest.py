@@ -10,6 +10,9 @@ import pytest
 
 from service import demo
 
+# Real SQLite and PostgreSQL databases (fixtures postgres_url, sqlite_db_url, database_url).
+pytest_plugins = ["tests.databases"]
+
 DATA = Path(__file__).parent / "data"
 SYNTHEA = DATA / "synthea"
 AUSTIN = SYNTHEA / "Austin_Franecki_f23eef30-acb2-49da-8091-159b61dc1ed5.json"  # NSCLC
