@@ -144,6 +144,17 @@ def redis_url(name: str, value: Any) -> str | None:
     return str(value)
 
 
+def database_url(name: str, value: Any) -> str | None:
+    """A sqlite:/// or postgresql:// URL, or None when not set (the driver is checked later)."""
+    if not value:
+        return None
+    scheme = urlsplit(str(value)).scheme.partition("+")[0]
+    if scheme not in {"sqlite", "postgresql", "postgres"}:
+        # The URL may hold a password: name the problem, never the value.
+        raise fail(name, f"must be a sqlite:/// or postgresql:// URL (got scheme {scheme!r})")
+    return str(value)
+
+
 CSP_SOURCE: Final = re.compile(
     r"'self'|'none'|[a-z][a-z0-9+.-]*:"
     r"|(?:[a-z][a-z0-9+.-]*://)?(?:\*\.)?[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?:\d{1,5}|\*))?"

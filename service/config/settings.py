@@ -14,6 +14,7 @@ from service.config.variables import VARIABLES, default_state_dir
 
 FILE_SUFFIX: Final = "_FILE"
 SMART_LAUNCH_PATH: Final = "/smart/launch"  # where smart_app mounts its launch endpoint
+DATABASE_FILE: Final = "noms.sqlite3"  # the default database, in the state folder
 
 
 @dataclass(frozen=True, slots=True)
@@ -30,6 +31,7 @@ class Settings:
     state_dir: Path
     store_path: Path
     redis_url: str | None = field(repr=False)
+    database_url: str = field(repr=False)
     max_body_bytes: int
     max_json_depth: int
     cds_issuers: tuple[TrustedIssuer, ...]
@@ -109,6 +111,8 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         state_dir=state_dir,
         store_path=store_path if store_path.is_absolute() else state_dir / store_path,
         redis_url=values["REDIS_URL"],
+        database_url=values["DATABASE_URL"]
+        or f"sqlite:///{(state_dir / DATABASE_FILE).absolute()}",
         max_body_bytes=values["MAX_BODY_BYTES"],
         max_json_depth=values["MAX_JSON_DEPTH"],
         cds_issuers=values["CDS_ISSUERS"],

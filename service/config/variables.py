@@ -91,6 +91,15 @@ VARIABLES: Final[tuple[Variable, ...]] = (
         from_file=True,
     ),
     Variable(
+        "DATABASE_URL",
+        "",
+        p.database_url,
+        "the service's database (CDS feedback, alerts): `sqlite:////PATH` or "
+        "`postgresql+psycopg://USER:PASSWORD@HOST/DB` (default: `noms.sqlite3` in the state "
+        "folder); opened and migrated by each worker when it first needs it",
+        from_file=True,
+    ),
+    Variable(
         "MAX_BODY_BYTES",
         str(16 * 1024 * 1024),
         p.integer(1024, 1024**3),
