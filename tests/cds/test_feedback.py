@@ -64,19 +64,10 @@ def test_nothing_naming_the_patient_or_the_user_is_stored(database):
     feedback_handler(lambda: database, clock=lambda: 0.0)("spine-mets-noms", items(code="c"))
     with database.read() as connection:
         rows = [dict(row._mapping) for row in connection.execute(select(cds_feedback))]
+    # The table has no column for them (tests/storage/test_feedback.py); nor does any value.
     assert rows and not any(
         "Jane" in str(value) or "12345" in str(value) for r in rows for value in r.values()
     )
-    assert set(rows[0]) == {
-        "id",
-        "service_id",
-        "card_uuid",
-        "outcome",
-        "override_reason_system",
-        "override_reason_code",
-        "outcome_timestamp",
-        "received_at",
-    }
 
 
 @pytest.mark.parametrize(
