@@ -45,6 +45,7 @@ import requests
 from sandbox.fhir_store import RunningStore, StoreConfig, serve_store
 from service import demo
 from service.fhir.client import FhirClient
+from service.fhir.limits import Limits
 
 ROOT = Path(__file__).resolve().parent.parent
 DEMO_DIR = demo.patients_dir()
@@ -174,7 +175,7 @@ class Row:
 
 def noms_cold(**options: Any) -> Callable[[str], Gather]:
     def make(base_url: str) -> Gather:
-        return lambda pid: FhirClient(base_url, **options).gather(pid)[0]
+        return lambda pid: FhirClient(base_url, limits=Limits(**options)).gather(pid)[0]
 
     return make
 

@@ -13,10 +13,18 @@ from typing import Any, TextIO
 from service import __version__, demo, seed, summary
 from service.config import load_settings
 from service.domain.errors import InvalidInput as InvalidClinicalInput
-from service.errors import ConfigurationError, FhirAuthError, FhirError
+from service.errors import (
+    ConfigurationError,
+    FhirAuthError,
+    FhirError,
+    InvalidJson,
+    ServiceError,
+)
+from service.fhir import jsonio
 from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
-from service.fhir.client import FhirClient, summarize
+from service.fhir.client import FhirClient
 from service.fhir.extract import InvalidInput
+from service.fhir.writeback import summarize
 from service.workflow import Report, assess_bundle, assess_patient
 
 DEMO_PATIENTS = demo.patients_dir()
@@ -27,14 +35,18 @@ class CliError(Exception):
 
 
 def _read_json(path: str) -> Any:
+    """A JSON file, or standard input for ``-``, bounded in size and depth (service.fhir.jsonio)."""
     try:
-        text = sys.stdin.read() if path == "-" else Path(path).read_text(encoding="utf-8")
-    except OSError as exc:
-        raise CliError(f"cannot read {path}: {exc.strerror}") from exc
-    try:
-        return json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise CliError(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno})") from exc
+        if path != "-":
+            return jsonio.load_path(path)
+        stdin = sys.stdin
+        if hasattr(stdin, "buffer"):
+            return jsonio.load(stdin.buffer, what="standard input")
+        # A text stream without bytes underneath (tests, embedding): read it in chunks too.
+        chunks = (text.encode("utf-8") for text in iter(lambda: stdin.read(65536), ""))
+        return jsonio.load(chunks, what="standard input")
+    except InvalidJson as exc:
+        raise CliError(str(exc)) from exc
 
 
 def _assess_file(path: str) -> Report:
@@ -226,6 +238,9 @@ def main(
     except FhirError as exc:
         print(f"noms-cds: FHIR server error: {exc}", file=err)
         return 4
+    except ServiceError as exc:  # any other refusal of the service's own: the input's fault
+        print(f"noms-cds: error: {exc}", file=err)
+        return 2
 
 
 if __name__ == "__main__":

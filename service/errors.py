@@ -57,6 +57,33 @@ class FhirTemporaryError(FhirError):
     code = "fhir-temporary"
 
 
+class FhirTimeout(FhirTemporaryError):
+    """No complete answer by a deadline (of one request, or of a whole gathering)."""
+
+    code = "fhir-timeout"
+
+
+class FhirRetryLater(FhirTemporaryError):
+    """The server asks to wait (``Retry-After``) longer than the client may wait.
+
+    Attributes:
+        retry_after: The seconds the server asked for.
+    """
+
+    code = "fhir-retry-later"
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        outcome: dict[str, Any] | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status, outcome)
+        self.retry_after = retry_after
+
+
 class FhirRequestError(FhirError):
     """Any other 4xx: the server refused the request as made (e.g. an unsupported search)."""
 
@@ -64,9 +91,18 @@ class FhirRequestError(FhirError):
 
 
 class FhirInvalidResponse(FhirError):
-    """The server answered 2xx with something that is not the FHIR JSON expected."""
+    """The server answered with something that cannot be used: not the FHIR JSON expected
+    (wrong type, an error OperationOutcome in a 2xx, malformed Bundle), beyond a limit (size,
+    nesting), wrongly encoded, or a redirect that is not followed. Retrying will not help."""
 
     code = "fhir-invalid-response"
+
+
+class FhirOutsideBase(FhirInvalidResponse):
+    """A redirect, a ``next`` link or a ``Location`` that leaves the configured FHIR base (scheme,
+    host, port and path prefix): not followed, so credentials never reach another origin."""
+
+    code = "fhir-outside-base"
 
 
 class AuthConfigurationError(ConfigurationError):
@@ -74,19 +110,35 @@ class AuthConfigurationError(ConfigurationError):
 
 
 class RequestError(ServiceError):
-    """The request cannot be processed as sent; the caller must change it (HTTP 400 family)."""
+    """The input cannot be processed as sent (a request, a file, standard input); the caller must
+    change it (HTTP 400 family, exit status 2)."""
 
     code = "invalid-request"
 
 
 class InvalidJson(RequestError):
-    """The body is not JSON (or not UTF-8, or uses NaN/Infinity)."""
+    """Bytes that are not the JSON expected: not UTF-8, not JSON, NaN or Infinity, or beyond a
+    limit (the subclasses). Raised by the one bounded reader, ``service.fhir.jsonio``.
+
+    Attributes:
+        limit: The limit exceeded (bytes or levels), for the subclasses that have one.
+    """
 
     code = "invalid-json"
 
+    def __init__(self, message: str, limit: int | None = None) -> None:
+        super().__init__(message)
+        self.limit = limit
 
-class JsonTooDeep(RequestError):
-    """The JSON nests deeper than the configured limit (refused before parsing)."""
+
+class JsonTooLarge(InvalidJson):
+    """More bytes than allowed (counted while reading, before they are all in memory)."""
+
+    code = "json-too-large"
+
+
+class JsonTooDeep(InvalidJson):
+    """Arrays and objects nested deeper than allowed."""
 
     code = "json-too-deep"
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -10,7 +10,8 @@ from typing import Any
 from service import __version__
 from service.domain.assessment import Assessment, assess
 from service.fhir import emit, extract
-from service.fhir.client import FhirClient, WriteReport
+from service.fhir.client import FhirClient
+from service.fhir.writeback import WriteReport, write_results
 
 
 @dataclass(frozen=True, slots=True)
@@ -32,14 +33,19 @@ def assess_resources(
     patient_id: str | None = None,
     issues: Iterable[extract.Issue] = (),
     now: datetime | None = None,
+    *,
+    local: Mapping[str, str] | None = None,
 ) -> Report:
     """Assess one patient's FHIR resources.
+
+    ``local`` maps a Bundle's ``fullUrl`` values to ``Type/id`` (``extract.read_bundle``), for
+    the references between its entries.
 
     Raises:
         extract.InvalidInput: when the resources cannot be assessed at all.
     """
     now = now or datetime.now(UTC)
-    extraction = extract.extract(resources, patient_id, now.date(), issues)
+    extraction = extract.extract(resources, patient_id, now.date(), issues, local=local)
     assessment = assess(extraction.findings)
     results = emit.emit(assessment, extraction, now, __version__)
     return Report(extraction, assessment, tuple(results), now)
@@ -47,8 +53,10 @@ def assess_resources(
 
 def assess_bundle(bundle: object, now: datetime | None = None) -> Report:
     """Assess the one patient held in a collection, searchset or transaction Bundle."""
-    resources, issues = extract.resources_from_bundle(bundle)
-    return assess_resources(resources, issues=issues, now=now)
+    contents = extract.read_bundle(bundle)
+    return assess_resources(
+        contents.resources, issues=contents.issues, now=now, local=contents.local
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,4 +86,4 @@ def assess_patient(
     if not write:
         return LiveReport(report, None)
     prov = emit.provenance(report.results, report.extraction, report.assessed_at, __version__, user)
-    return LiveReport(report, client.write(report.results, prov))
+    return LiveReport(report, write_results(client, report.results, prov))

@@ -1,4 +1,5 @@
-"""The round-trip benchmark runs (1 repetition, no latency) and counts the requests expected.
+"""The benchmarks run: the round trips (1 repetition, no latency, requests counted) and the
+extraction (one round; the fast path checked against the full one).
 
 Only request counts are asserted: times depend on the machine."""
 
@@ -31,3 +32,15 @@ def test_benchmark_counts_requests() -> None:
     assert all(r.round_trips is None and r.target_met is None for r in rows)
     assert {r.patient_count for r in rows if r.patients == "demo"} == {2}
     assert "| noms batch (cold) | 2 demo patients | 2 |" in table(rows)
+
+
+def test_extraction_benchmark_runs_and_checks_its_results() -> None:
+    from benchmarks.extraction import YARDSTICK, run
+    from benchmarks.extraction import table as extraction_table
+
+    rows = run(rounds=1, only=("Darin",))  # the smaller Synthea patient, one round
+    cases = {r.case for r in rows}
+    assert YARDSTICK in cases and "noms assess" in cases and "fhir.resources Bundle" in cases
+    assert {r.record for r in rows} == {"Darin"}
+    assert all(r.target_met is None for r in rows)  # the target is stated for the largest
+    assert "| Darin | 168 | noms assess |" in extraction_table(rows)

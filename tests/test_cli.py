@@ -63,7 +63,15 @@ def test_assess_reads_standard_input_and_reports_warnings_on_stderr():
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        ("not json", "is not valid JSON (line 1, column 1)"),
+        ("not json", "is not valid JSON (line 1, column 1: Expecting value)"),
+        ("[" * 100_000 + "]" * 100_000, "nests arrays and objects deeper than the 100 levels"),
+        ('{"a":' * 500 + "1" + "}" * 500, "nests arrays and objects deeper than the 100 levels"),
+        ('{"resourceType": "Bundle", "total": NaN}', "holds NaN, which JSON does not allow"),
+        ('{"resourceType": "\xff"}', "is not UTF-8 text"),
+        (
+            '{"resourceType": "Bundle", "type": "collection", "entry": ["a"]}',
+            "Bundle entry 0 is not an object",
+        ),
         ('{"resourceType": "Patient", "id": "x"}', "the input is not a FHIR Bundle"),
         (
             '{"resourceType": "Bundle", "type": "collection", "entry": [{"resource": {"a": 1}}]}',
@@ -87,15 +95,35 @@ def test_assess_reads_standard_input_and_reports_warnings_on_stderr():
             "names no patient",
         ),
     ],
-    ids=["not-json", "not-bundle", "unknown-shape", "several-patients", "empty"],
+    ids=[
+        "not-json",
+        "100000-deep-array",
+        "500-deep-object",
+        "nan",
+        "not-utf8",
+        "entry-not-an-object",
+        "not-bundle",
+        "unknown-shape",
+        "several-patients",
+        "empty",
+    ],
 )
 def test_bad_input_gets_one_clear_line_and_exit_2(tmp_path: Path, content, message):
     path = tmp_path / "input.json"
-    path.write_text(content)
+    path.write_bytes(content.encode("latin-1" if "not UTF-8" in message else "utf-8"))
     code, out, err = run("assess", "--bundle", str(path))
     assert code == 2 and out == ""
     assert err.startswith("noms-cds: error: ") and message in err
-    assert "Traceback" not in err and err.count("\n") == 1
+    assert "Traceback" not in err and "Error" not in err and err.count("\n") == 1
+
+
+def test_a_100000_deep_standard_input_is_one_line_and_exit_2():
+    code, out, err = run("assess", "--bundle", "-", stdin="[" * 100_000 + "]" * 100_000)
+    assert (code, out) == (2, "")
+    assert err == (
+        "noms-cds: error: standard input nests arrays and objects deeper than the 100 levels "
+        "allowed\n"
+    )
 
 
 def test_missing_file():
@@ -111,9 +139,17 @@ def test_demo_assesses_every_demo_patient():
     assert f"{len(files)} demo patients assessed." in out
 
 
-def test_console_script_runs_without_a_traceback(tmp_path: Path):
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("{", "is not valid JSON (line 1, column 2: Expecting property name"),
+        ("[" * 100_000 + "]" * 100_000, "nests arrays and objects deeper than the 100 levels"),
+    ],
+    ids=["truncated", "100000-deep"],
+)
+def test_console_script_runs_without_a_traceback(tmp_path: Path, content: str, message: str):
     bad = tmp_path / "bad.json"
-    bad.write_text("{")
+    bad.write_text(content)
     result = subprocess.run(
         [sys.executable, "-m", "service.cli", "assess", "--bundle", str(bad)],
         capture_output=True,
@@ -121,7 +157,8 @@ def test_console_script_runs_without_a_traceback(tmp_path: Path):
         check=False,
     )
     assert result.returncode == 2
-    assert "Traceback" not in result.stderr
+    assert result.stderr.startswith(f"noms-cds: error: {bad} {message}")
+    assert result.stderr.count("\n") == 1 and "Traceback" not in result.stderr
 
 
 def test_collection_output_is_deterministic_apart_from_time():

@@ -74,7 +74,7 @@ def test_environment_values_are_parsed(tmp_path: Path):
         ("FRAME_ANCESTORS", "https://ehr.example.org; script-src *", "NOMS_FRAME_ANCESTORS"),
         ("REDIS_URL", "http://secret@redis", "NOMS_REDIS_URL: must be a redis://"),
         ("CDS_ISSUERS", "[1, 2]", "NOMS_CDS_ISSUERS: must be a JSON object"),
-        ("CDS_ISSUERS", "{not json", "NOMS_CDS_ISSUERS: not valid JSON"),
+        ("CDS_ISSUERS", "{not json", "NOMS_CDS_ISSUERS: the value is not valid JSON"),
         ("FHIR_BASE_URL", "ftp://ehr", "NOMS_FHIR_BASE_URL"),
     ],
 )

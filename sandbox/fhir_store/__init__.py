@@ -11,8 +11,9 @@ A test and demo tool: ``service`` and ``smart_app`` never import it and it impor
 from .access import Access, AccessPolicy, AccessRule, acting_with
 from .app import create_app, store_of
 from .config import DEFAULT_SEED_DIR, FaultRule, SearchRequirement, StoreConfig, WriteRefusal
-from .engine import FhirStore, SeedError
+from .engine import FhirStore
 from .errors import FhirError
+from .seeding import SeedError, seed_store
 from .server import RunningStore, running_store, serve_store
 
 __all__ = [
@@ -31,6 +32,7 @@ __all__ = [
     "acting_with",
     "create_app",
     "running_store",
+    "seed_store",
     "serve_store",
     "store_of",
 ]

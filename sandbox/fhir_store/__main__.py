@@ -9,7 +9,7 @@ from pathlib import Path
 
 from .app import create_app
 from .config import DEFAULT_SEED_DIR, SearchRequirement, StoreConfig, WriteRefusal
-from .engine import SeedError
+from .seeding import SeedError
 from .server import make_server
 
 logger = logging.getLogger("sandbox.fhir_store")

@@ -11,7 +11,7 @@ Every endpoint speaks plain JSON. Errors are ``{"error": "..."}`` with status 40
                              ``write_refusals`` and ``search_requirements`` (lists that replace
                              the current ones); returns the settings
 ``GET /_admin/faults``       ``{"faults": [fault, ...]}`` still armed
-``POST /_admin/faults``      arm one fault (201): ``{"kind": "fail"|"hang", "count": 1,
+``POST /_admin/faults``      arm one fault (201): ``{"kind": "fail"|"hang"|"fail-after", "count": 1,
                              "status": 503, "retry_after": null, "hang_seconds": 1.0,
                              "method": null, "path_prefix": null, "resource_type": null}``;
                              returns it with ``id`` and ``remaining``
@@ -108,7 +108,7 @@ def add_fault() -> tuple[Response, int]:
     """Arm one fault rule."""
     data = _json_body()
     if not isinstance(data, dict) or "kind" not in data:
-        raise _AdminError("a fault needs at least a 'kind' ('fail' or 'hang')")
+        raise _AdminError("a fault needs at least a 'kind' ('fail', 'hang' or 'fail-after')")
     try:
         rule = FaultRule.from_json(data)
     except (ValueError, TypeError) as exc:

@@ -121,6 +121,8 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
         rule = fhir.controls.take_fault(request.method, relative)
         if rule is not None and rule.kind == "hang":
             fhir.shutdown.wait(rule.hang_seconds)
+        elif rule is not None and rule.kind == "fail-after":
+            g.fail_after = rule  # carried out below, then answered with the failure
         elif rule is not None:
             headers = {}
             if rule.retry_after is not None:
@@ -156,6 +158,13 @@ def register_fhir_api(app: Flask, fhir: FhirStore) -> None:
 
     @app.after_request
     def _log_fhir_request(response: Response) -> Response:
+        failing = g.pop("fail_after", None)
+        if failing is not None:
+            headers = {}
+            if failing.retry_after is not None:
+                headers["Retry-After"] = str(failing.retry_after)
+            error = FhirError(failing.status, "injected fault after the request was carried out")
+            response = fhir_response(error.outcome(), failing.status, headers)
         started = g.pop("fhir_started", None)
         if started is not None:
             fhir.controls.log_request(

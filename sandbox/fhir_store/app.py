@@ -9,6 +9,7 @@ from .admin import register_admin_api
 from .api import register_fhir_api
 from .config import StoreConfig
 from .engine import FhirStore
+from .seeding import seed_store
 
 EXTENSION_KEY = "fhir_store"
 
@@ -28,7 +29,7 @@ def create_app(
     """
     config = config or StoreConfig()
     fhir = FhirStore(config)
-    fhir.seed(config.seed_dir)
+    seed_store(fhir, config.seed_dir)
     fhir.access_policy = access_policy
     app = Flask(__name__)
     app.json.sort_keys = False  # type: ignore[attr-defined]

@@ -17,16 +17,14 @@ import re
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 from urllib.parse import parse_qsl
 
 from .capability import capability_statement
+from .engine import FhirStore, Result
 from .errors import FhirError, operation_outcome, status_line
 from .resources import ID_RE, TYPE_NAME_RE
 from .storage import Version, format_instant
-
-if TYPE_CHECKING:
-    from .engine import FhirStore, Result
 
 _METHOD_ORDER = {"DELETE": 0, "POST": 1, "PUT": 2, "GET": 3}
 _UNSUPPORTED_METHODS = ("DELETE", "PATCH", "HEAD")
@@ -168,8 +166,6 @@ def _about(entry: EntryRequest) -> Iterator[None]:
 
 
 def _execute_get(store: FhirStore, entry: EntryRequest, base_url: str, query: str) -> Result:
-    from .engine import Result
-
     parts = entry.parts
     if parts == ["metadata"]:
         return Result(200, capability_statement(store, base_url))
@@ -316,8 +312,6 @@ def process_bundle(
     Raises:
         FhirError: for a bad Bundle, a disabled interaction, or a failed transaction.
     """
-    from .engine import Result
-
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise FhirError(400, "POST to the base needs a Bundle", code="structure")
     kind = bundle.get("type")
@@ -421,8 +415,6 @@ def _transaction(
     enforce_rules: bool,
     honour_conditional: bool,
 ) -> list[dict[str, Any]]:
-    from .engine import Result
-
     entries = [parse_entry(index, raw, base_url) for index, raw in enumerate(raw_entries)]
     posts = [e for e in entries if e.method == "POST"]
     puts = [e for e in entries if e.method == "PUT"]

@@ -17,7 +17,7 @@ DEFAULT_SEED_DIR = Path(__file__).resolve().parents[2] / "service" / "demo" / "p
 
 _BASE_PATH_RE = re.compile(r"^(/[A-Za-z0-9._~-]+)+$")
 _TYPE_RE = re.compile(r"^[A-Z][A-Za-z]+$")
-_FAULT_KINDS = ("fail", "hang")
+_FAULT_KINDS = ("fail", "hang", "fail-after")
 
 
 def _check_type_name(name: object, what: str) -> str:
@@ -137,7 +137,9 @@ class FaultRule:
     Attributes:
         kind: ``"fail"`` answers with ``status`` (and ``Retry-After`` when set) without touching
             the data; ``"hang"`` waits ``hang_seconds`` and then handles the request normally, to
-            push clients past their timeouts.
+            push clients past their timeouts; ``"fail-after"`` handles the request normally (a
+            write is committed) and then answers with ``status`` instead, as a server whose
+            answer is lost after the commit.
         count: how many matching requests the rule applies to.
         status: HTTP status for ``fail`` (e.g. 500, 502, 503, 429).
         retry_after: ``Retry-After`` header value in seconds for ``fail``.
@@ -149,7 +151,7 @@ class FaultRule:
         resource_type: only requests whose first path segment below the base is this type match.
     """
 
-    kind: Literal["fail", "hang"]
+    kind: Literal["fail", "hang", "fail-after"]
     count: int = 1
     status: int = 503
     retry_after: int | None = None
@@ -160,7 +162,7 @@ class FaultRule:
 
     def __post_init__(self) -> None:
         if self.kind not in _FAULT_KINDS:
-            raise ValueError("FaultRule.kind must be 'fail' or 'hang'")
+            raise ValueError("FaultRule.kind must be 'fail', 'hang' or 'fail-after'")
         if not isinstance(self.count, int) or self.count < 1:
             raise ValueError("FaultRule.count must be a positive integer")
         if not isinstance(self.status, int) or not 400 <= self.status <= 599:

@@ -6,14 +6,12 @@ read or search inside a batch behaves exactly like the same request sent on its 
 
 from __future__ import annotations
 
-import json
 import logging
 import re
 import threading
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
 
@@ -28,9 +26,6 @@ from .storage import ResourceStore, Version, format_instant
 
 logger = logging.getLogger(__name__)
 
-# Synthea writes shared Organization/Practitioner Bundles that the patient Bundles point at with
-# conditional references; its file names start like this, so those files are loaded first.
-_SYNTHEA_SHARED_PREFIXES = ("hospitalInformation", "practitionerInformation")
 _ETAG_RE = re.compile(r'^(?:W/)?"?([0-9]+)"?$')
 
 
@@ -47,10 +42,6 @@ class Result:
     status: int
     body: dict[str, Any] | None
     version: Version | None = None
-
-
-class SeedError(RuntimeError):
-    """A seed file could not be loaded."""
 
 
 class FhirStore:
@@ -519,53 +510,6 @@ class FhirStore:
                 for v in page
             ]
         return bundle
-
-    # -- seeding -------------------------------------------------------------------------------
-
-    def seed(self, directory: Path | None) -> dict[str, int]:
-        """Load every ``*.json`` Bundle in a directory, then remember the result as baseline.
-
-        Files go through the same code as a posted transaction, without the client-facing rules
-        (switches, refusals): seed data is what the EHR already holds, not something a client
-        writes. A missing directory loads nothing.
-
-        Returns:
-            resources per type after loading.
-
-        Raises:
-            SeedError: a file is not JSON, not a transaction/batch Bundle, or fails to load.
-        """
-        from .bundles import process_bundle  # bundles imports this module
-
-        if directory is not None and directory.is_dir():
-            files = sorted(
-                directory.glob("*.json"),
-                key=lambda p: (not p.name.startswith(_SYNTHEA_SHARED_PREFIXES), p.name),
-            )
-            for path in files:
-                try:
-                    bundle = json.loads(path.read_text(encoding="utf-8"))
-                except (OSError, ValueError) as exc:
-                    raise SeedError(f"{path}: not readable JSON: {exc}") from exc
-                if not isinstance(bundle, dict) or bundle.get("type") not in (
-                    "transaction",
-                    "batch",
-                ):
-                    raise SeedError(f"{path}: not a transaction or batch Bundle")
-                try:
-                    result = process_bundle(self, bundle, "", enforce_rules=False)
-                except FhirError as exc:
-                    raise SeedError(f"{path}: {exc.diagnostics}") from exc
-                failed = [
-                    e["response"]["status"]
-                    for e in (result.body or {}).get("entry", [])
-                    if not e["response"]["status"].startswith("2")
-                ]
-                if failed:
-                    raise SeedError(f"{path}: {len(failed)} batch entries failed ({failed[0]})")
-                logger.info("seeded %s", path.name)
-        self.data.mark_baseline()
-        return self.data.counts()
 
     def reset_data(self) -> None:
         """Put the data back to what it was after seeding and drop search snapshots."""

@@ -13,6 +13,9 @@ from authlib.oauth2.rfc6749 import ClientMixin
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+#: Where the authorization server's endpoints live below the server root.
+AUTH_PREFIX = "/auth"
+
 ClientKind = Literal[
     "public", "confidential-symmetric", "confidential-asymmetric", "backend-service"
 ]

@@ -18,7 +18,8 @@ from authlib.oauth2.rfc6749 import InvalidScopeError, OAuth2Request
 from flask import Flask, request
 
 from . import scopes as smart_scopes
-from .config import AuthConfig, ClientRegistration, SandboxUser
+from .access import SmartAccessPolicy
+from .config import AUTH_PREFIX, AuthConfig, ClientRegistration, SandboxUser
 from .grants import (
     AuthorizationCodeGrant,
     ClientCredentialsGrant,
@@ -30,8 +31,7 @@ from .grants import (
 )
 from .keys import SigningKey
 from .state import AuthState, IssuedToken, LaunchContext, new_handle
-
-AUTH_PREFIX = "/auth"
+from .views import register_views
 
 
 @dataclass(frozen=True, slots=True)
@@ -116,8 +116,6 @@ class SmartAuthServer:
         )
         self.authorization.register_grant(RefreshTokenGrant)
         self.authorization.register_grant(ClientCredentialsGrant)
-        from .access import SmartAccessPolicy  # access imports this module's types
-
         self.access_policy = SmartAccessPolicy(self)
 
     # -- URLs ---------------------------------------------------------------------------------
@@ -255,6 +253,4 @@ class SmartAuthServer:
 
     def init_app(self, app: Flask) -> None:
         """Add the endpoints, pages and discovery documents to ``app``."""
-        from .views import register_views
-
         register_views(app, self)

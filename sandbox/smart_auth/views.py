@@ -22,9 +22,9 @@ from authlib.oauth2.rfc6749.requests import BasicOAuth2Payload
 from flask import Blueprint, Flask, Response, jsonify, render_template, request
 
 from . import scopes as smart_scopes
+from .config import AUTH_PREFIX
 from .grants import ASSERTION_ALGORITHMS, SignInChoice, smart_request
 from .keys import ID_TOKEN_ALGORITHM
-from .server import AUTH_PREFIX
 
 if TYPE_CHECKING:
     from .server import SmartAuthServer

@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from service.alerts.errors import NotificationError, NotificationUnauthorized
 from service.errors import InvalidJson, JsonTooDeep
-from service.jsonlimits import loads_bounded
+from service.fhir import jsonio
 
 MAX_NOTIFICATION_BYTES = 1_000_000
 MAX_EVENTS = 1000
@@ -245,7 +245,7 @@ def receive_notification(
     if media_type and media_type not in ACCEPTED_MEDIA_TYPES:
         raise NotificationError("notifications must be FHIR JSON", status=415)
     try:
-        document = loads_bounded(body)  # nesting measured before parsing
+        document = jsonio.loads(body, max_bytes=max_bytes, what="the notification")
     except JsonTooDeep:
         raise NotificationError("the notification nests too deeply") from None
     except InvalidJson:

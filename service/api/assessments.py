@@ -22,7 +22,8 @@ from flask import Response, current_app, jsonify, request
 from service import workflow
 from service.api import bp
 from service.errors import NotConfigured, RequestError
-from service.fhir.client import FhirClient, WriteReport
+from service.fhir.client import FhirClient
+from service.fhir.write_report import WriteReport
 from service.views.writes import write_view
 from service.web.body import read_json
 from service.web.runtime import runtime

@@ -14,14 +14,15 @@ of the service's prefetch (``PATIENT_QUERIES``) is therefore read as:
 What must be fetched is fetched through the FHIR client (``service/fhir/client.py``): one
 ``batch`` when nothing came prefetched, else the missing reads and searches in parallel, with
 the ``fhirAuthorization`` token, only from a ``fhirServer`` on the calling issuer's allow-list
-(``fhir_servers`` in ``NOMS_CDS_ISSUERS``) and with ``NOMS_CDS_FHIR_TIMEOUT``. When the data can
-be had neither way, ``DataUnavailable`` (412); a FHIR server that fails is a ``FhirError``
+(``fhir_servers`` in ``NOMS_CDS_ISSUERS``), all within ``NOMS_CDS_FHIR_TIMEOUT``. When the data
+can be had neither way, ``DataUnavailable`` (412); a FHIR server that fails is a ``FhirError``
 (412, or 503 when retrying may help): never an answer without the data.
 """
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -34,6 +35,7 @@ from service.errors import DataUnavailable
 from service.fhir.auth import Auth, BearerToken, NoAuth
 from service.fhir.client import FhirClient
 from service.fhir.extract import Issue
+from service.fhir.limits import Limits
 
 log = logging.getLogger("noms_cds.cds")
 
@@ -162,13 +164,20 @@ def _client(
     auth: Auth = NoAuth()
     if request.fhir_authorization is not None:
         auth = BearerToken(request.fhir_authorization.access_token)
-    timeout = float(settings.cds_fhir_timeout)
-    return FhirClient(
-        request.fhir_server,
-        auth,
-        timeout=(min(5.0, timeout), timeout),
+    return FhirClient(request.fhir_server, auth, limits=cds_limits(settings))
+
+
+def cds_limits(settings: Settings) -> Limits:
+    """The FHIR client's bounds for a CDS call: the whole fetch within NOMS_CDS_FHIR_TIMEOUT,
+    one retry, short waits (CDS Hooks asks for answers in about 500 ms)."""
+    seconds = float(settings.cds_fhir_timeout)
+    return Limits(
+        connect_timeout=min(5.0, seconds),
+        read_timeout=seconds,
+        request_deadline=seconds,
+        gather_deadline=seconds,
         retries=1,
-        max_wait=1.0,
+        retry_wait_budget=min(1.0, seconds),
         max_pages=10,
     )
 
@@ -177,10 +186,10 @@ def _params(query: PrefetchQuery, patient_id: str) -> dict[str, str]:
     return {name: value.replace(PATIENT_ID_IN_TEMPLATE, patient_id) for name, value in query.params}
 
 
-def _fetch(client: FhirClient, query: PrefetchQuery, patient_id: str):
+def _fetch(client: FhirClient, query: PrefetchQuery, patient_id: str, deadline: float):
     if query.is_read:
-        return [client.read(query.resource_type, patient_id)], []
-    return client.search(query.resource_type, _params(query, patient_id))
+        return [client.read(query.resource_type, patient_id, deadline=deadline)], []
+    return client.search(query.resource_type, _params(query, patient_id), deadline=deadline)
 
 
 def gather(
@@ -204,8 +213,11 @@ def gather(
         data.resources.extend(resources)
         data.issues.extend(issues)
     else:
+        deadline = time.monotonic() + client.limits.gather_deadline
         with ThreadPoolExecutor(max_workers=len(missing)) as pool:
-            results = list(pool.map(lambda query: _fetch(client, query, patient_id), missing))
+            results = list(
+                pool.map(lambda query: _fetch(client, query, patient_id, deadline), missing)
+            )
         for resources, issues in results:
             data.resources.extend(resources)
             data.issues.extend(issues)

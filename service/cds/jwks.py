@@ -29,8 +29,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
 from service.config import PRIVATE_JWK_MEMBERS, TrustedIssuer
-from service.errors import InvalidJson, JsonTooDeep, Unauthenticated
-from service.jsonlimits import loads_bounded
+from service.errors import InvalidJson, Unauthenticated
+from service.fhir import jsonio
 from service.storage.keyvalue import KeyValueStore
 
 log = logging.getLogger("noms_cds.cds")
@@ -79,8 +79,8 @@ def fetch_jwks(url: str) -> dict[str, Any]:
     finally:
         session.close()
     try:
-        document = loads_bounded(bytes(body), max_depth=8)
-    except (InvalidJson, JsonTooDeep) as exc:
+        document = jsonio.loads(bytes(body), max_bytes=MAX_JWKS_BYTES, max_depth=8, what="the JWKS")
+    except InvalidJson as exc:
         raise JwksUnavailable("not JSON") from exc
     keys = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(keys, list):

@@ -31,8 +31,8 @@ from joserfc.errors import JoseError
 
 from service.cds.jwks import KeySource
 from service.config import Settings
-from service.errors import InvalidJson, JsonTooDeep, Unauthenticated
-from service.jsonlimits import loads_bounded
+from service.errors import InvalidJson, Unauthenticated
+from service.fhir import jsonio
 from service.storage.keyvalue import KeyValueStore
 
 log = logging.getLogger("noms_cds.cds")
@@ -110,8 +110,8 @@ class JwtVerifier:
     def _unverified(self, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
         try:
             parsed = jws.extract_compact(token.encode("ascii"))
-            claims = loads_bounded(parsed.payload, max_depth=8)
-        except (JoseError, ValueError, UnicodeError, InvalidJson, JsonTooDeep):
+            claims = jsonio.loads(parsed.payload, max_depth=8, what="the claims")
+        except (JoseError, ValueError, UnicodeError, InvalidJson):
             raise Unauthenticated("malformed") from None
         if not isinstance(claims, dict):
             raise Unauthenticated("malformed")

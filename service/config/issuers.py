@@ -18,8 +18,8 @@ from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
 from service.config.parsers import PREFIX, fail, json_value, plain_url, url
-from service.errors import ConfigurationError, InvalidJson, JsonTooDeep
-from service.jsonlimits import loads_bounded
+from service.errors import ConfigurationError, InvalidJson
+from service.fhir import jsonio
 
 PRIVATE_JWK_MEMBERS: Final = frozenset({"d", "p", "q", "dp", "dq", "qi", "oth", "k"})
 ISSUER_KEYS: Final = frozenset({"jwks", "jwks_file", "jwks_url", "jku", "fhir_servers"})
@@ -102,10 +102,11 @@ def _keys(where: str, entry: dict[str, Any], source: str) -> KeySet:
         return public_jwks(f"{where} jwks", entry["jwks"])
     path = Path(entry["jwks_file"]).expanduser()
     try:
-        return public_jwks(f"{where} jwks_file", loads_bounded(path.read_bytes()))
+        data = path.read_bytes()
+        return public_jwks(f"{where} jwks_file", jsonio.loads(data, what="the file"))
     except OSError as exc:
         raise ConfigurationError(f"{where}: cannot read {path} ({exc.strerror})") from exc
-    except (InvalidJson, JsonTooDeep) as exc:
+    except InvalidJson as exc:
         raise ConfigurationError(f"{where}: {path}: {exc}") from exc
 
 

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from service.errors import ConfigurationError, InvalidJson, JsonTooDeep
-from service.jsonlimits import loads_bounded
+from service.errors import ConfigurationError, InvalidJson
+from service.fhir import jsonio
 
 PREFIX: Final = "NOMS_"
 LOOPBACK_NAMES: Final = frozenset({"localhost"})
@@ -193,6 +193,6 @@ def json_value(name: str, value: Any) -> Any:
     if not isinstance(value, str):
         return value
     try:
-        return loads_bounded(value)
-    except (InvalidJson, JsonTooDeep) as exc:
+        return jsonio.loads(value, what="the value")
+    except InvalidJson as exc:
         raise fail(name, str(exc)) from exc

@@ -156,8 +156,8 @@ VARIABLES: Final[tuple[Variable, ...]] = (
         "CDS_FHIR_TIMEOUT",
         "10",
         p.integer(1, 120),
-        "seconds the CDS services wait for each request to a `fhirServer` when fetching what "
-        "the prefetch lacks (CDS Hooks asks for answers in about 500 ms)",
+        "seconds the CDS services may spend fetching what the prefetch lacks from a "
+        "`fhirServer`, every request included (CDS Hooks asks for answers in about 500 ms)",
     ),
     Variable(
         "SMART_LAUNCH_URL",

@@ -11,25 +11,36 @@ passed (standards.md §1.10), so the assertion is built here, anew for every req
 from __future__ import annotations
 
 import json
+import re
 import threading
 import time
 import uuid
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Protocol
 
 import requests
 from joserfc import jwt
 from joserfc.jwk import ECKey, KeySet, RSAKey
 
-from service.errors import AuthConfigurationError, FhirAuthError, FhirTemporaryError
+from service.errors import (
+    AuthConfigurationError,
+    FhirAuthError,
+    FhirError,
+    FhirTemporaryError,
+    InvalidJson,
+)
+from service.fhir import jsonio
+from service.fhir.wire import Watch, new_session, read_body
 
 ASSERTION_TYPE = "urn:ietf:params:oauth:client-assertion-type:jwt-bearer"
 SUPPORTED_ALGORITHMS = ("RS384", "ES384")
 # SMART: exp SHALL be no more than five minutes in the future; stay under it for clock skew.
 ASSERTION_LIFETIME_SECONDS = 240
 TOKEN_REFRESH_MARGIN_SECONDS = 30
+MAX_TOKEN_RESPONSE_BYTES = 64 * 1024  # a token response is a few hundred bytes
+_TOKEN = re.compile(r"[\x21-\x7e]{1,8192}")  # printable ASCII, no spaces, bounded
 
 
 class Auth(Protocol):
@@ -56,11 +67,22 @@ class NoAuth:
         return False
 
 
+# -- answers and errors --------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
 class BearerToken:
     """An access token obtained elsewhere (a SMART launch, CDS Hooks fhirAuthorization)."""
 
     token: str = field(repr=False)
+
+    def __post_init__(self) -> None:
+        # RFC 6750 §2.1: a b64token; anything with spaces or controls cannot be a header value
+        # (and a newline would smuggle in headers of its own).
+        if not isinstance(self.token, str) or not _TOKEN.fullmatch(self.token):
+            raise AuthConfigurationError(
+                "the bearer token is empty or holds characters a token cannot have"
+            )
 
     def headers(self) -> dict[str, str]:
         """The Authorization header."""
@@ -128,7 +150,7 @@ class BackendServices:
         self.jku = jku
         self._key = key
         self._alg = algorithm_for(key)
-        self._session = session or requests.Session()
+        self._session = session or new_session()
         self._timeout = timeout
         self._clock = clock
         self._lock = threading.Lock()
@@ -161,29 +183,49 @@ class BackendServices:
             "client_assertion_type": ASSERTION_TYPE,
             "client_assertion": self.assertion(),
         }
+        # Bounded like every FHIR answer: the endpoint is configured, but its answer is still
+        # read from the network. A redirect is not followed (the assertion is for this URL).
+        deadline = time.monotonic() + self._timeout
+        status, body = 0, None
         try:
-            response = self._session.post(
-                self.token_url,
-                data=form,
-                timeout=self._timeout,
-                headers={"Accept": "application/json"},
-            )
+            with Watch(self._timeout) as watch:
+                response = self._session.post(
+                    self.token_url,
+                    data=form,
+                    timeout=self._timeout,
+                    headers={"Accept": "application/json"},
+                    allow_redirects=False,
+                    stream=True,
+                )
+                status = response.status_code
+                data = read_body(
+                    response,
+                    max_bytes=MAX_TOKEN_RESPONSE_BYTES,
+                    deadline=deadline,
+                    what="the token endpoint",
+                    watch=watch,
+                )
+            body = jsonio.loads(data, max_bytes=MAX_TOKEN_RESPONSE_BYTES, what="the token answer")
         except requests.RequestException as exc:
             raise FhirTemporaryError("the token endpoint could not be reached") from exc
-        if response.status_code >= 500:
-            raise FhirTemporaryError("the token endpoint failed", response.status_code)
-        try:
-            body: dict[str, Any] = response.json()
-        except ValueError:
-            body = {}
-        if response.status_code != 200 or "access_token" not in body:
-            error = body.get("error", "no access token")
-            raise FhirAuthError(
-                f"the token endpoint refused the client ({error})", response.status_code
-            )
-        self._token = body["access_token"]
+        except FhirError as exc:
+            if isinstance(exc, FhirTemporaryError) or status >= 500:
+                raise FhirTemporaryError(f"the token endpoint failed: {exc}", status) from exc
+            body = None  # too large or wrongly encoded: no token in it
+        except InvalidJson:
+            body = None
+        if status >= 500:
+            raise FhirTemporaryError("the token endpoint failed", status)
+        body = body if isinstance(body, dict) else {}
+        token = body.get("access_token")
+        if status != 200 or not isinstance(token, str) or not token:
+            error = body.get("error")
+            reason = error if isinstance(error, str) and error.isidentifier() else "no access token"
+            raise FhirAuthError(f"the token endpoint refused the client ({reason})", status)
+        self._token = token
         # SMART backend services tokens SHOULD live at most 300 s; assume that if not told.
-        lifetime = body.get("expires_in") if isinstance(body.get("expires_in"), int) else 300
+        lifetime = body.get("expires_in")
+        lifetime = lifetime if isinstance(lifetime, int) and 0 < lifetime <= 86_400 else 300
         self._expires_at = self._clock() + lifetime - TOKEN_REFRESH_MARGIN_SECONDS
 
     def headers(self) -> dict[str, str]:

@@ -591,7 +591,7 @@ def is_primary_malignant_icd(code: str) -> bool:
     code = code.strip().upper()
     if code.startswith("C7A"):
         return True
-    if len(code) < 3 or code[0] != "C" or not code[1:3].isdigit():
+    if len(code) < 3 or code[0] != "C" or not (code[1:3].isascii() and code[1:3].isdigit()):
         return False
     category = int(code[1:3])
     return category <= 76 or 80 <= category <= 96
@@ -600,7 +600,7 @@ def is_primary_malignant_icd(code: str) -> bool:
 def histology_from_icdo3(code: str) -> Histology | None:
     """Histology group of an ICD-O-3 morphology code such as ``8140/3``, or None."""
     morphology, _, behaviour = code.strip().partition("/")
-    if not morphology.isdigit() or behaviour not in ("3", "6"):
+    if not (morphology.isascii() and morphology.isdigit()) or behaviour not in ("3", "6"):
         return None
     number = int(morphology)
     for low, high, histology in _MORPHOLOGY_RANGES:

@@ -444,33 +444,3 @@ def collection_bundle(results: Sequence[Emitted]) -> dict[str, Any]:
         "type": "collection",
         "entry": [{"fullUrl": e.full_url, "resource": e.resource} for e in results],
     }
-
-
-def transaction_bundle(results: Sequence[Emitted], prov: Emitted | None) -> dict[str, Any]:
-    """A transaction Bundle that creates each result only if its identifier is new."""
-    entries = [
-        {
-            "fullUrl": e.full_url,
-            "resource": e.resource,
-            "request": {
-                "method": "POST",
-                "url": e.resource["resourceType"],
-                "ifNoneExist": f"identifier={codes.RESULT_IDENTIFIER_SYSTEM}|{e.identifier}",
-            },
-        }
-        for e in results
-    ]
-    if prov is not None:
-        tag = prov.resource["meta"]["tag"][0]["code"]
-        entries.append(
-            {
-                "fullUrl": prov.full_url,
-                "resource": prov.resource,
-                "request": {
-                    "method": "POST",
-                    "url": "Provenance",
-                    "ifNoneExist": f"_tag={codes.RESULT_IDENTIFIER_SYSTEM}|{tag}",
-                },
-            }
-        )
-    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}

@@ -6,6 +6,7 @@ subpackage (standards.md §3.6). Nothing else in the project imports it.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from typing import Any
 
 from fhir.resources.R4B import get_fhir_model_class
@@ -41,8 +42,13 @@ def is_resource_type(name: object) -> bool:
 
 
 def _model(name: object) -> type[Resource] | None:
-    if not isinstance(name, str) or not name[:1].isupper():
+    if not isinstance(name, str) or not name[:1].isupper() or len(name) > 64:
         return None
+    return _model_named(name)
+
+
+@lru_cache(maxsize=512)  # the R4B resource types are about 150; anything else is one miss
+def _model_named(name: str) -> type[Resource] | None:
     try:
         model = get_fhir_model_class(name)
     except ValueError:

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any, Final
 
-from service.fhir.client import WriteReport
+from service.fhir.write_report import CREATED, EXISTING, FAILED, REFUSED, WriteReport
 
-STATUSES: Final = ("created", "existing", "refused", "failed")
+STATUSES: Final = (CREATED, EXISTING, REFUSED, FAILED)
 
 
 def write_view(report: WriteReport) -> dict[str, Any]:
@@ -24,7 +24,7 @@ def write_view(report: WriteReport) -> dict[str, Any]:
                 "resourceType": outcome.resource_type,
                 "identifier": outcome.identifier,
                 "status": outcome.status,
-                **({"location": outcome.location} if outcome.location else {}),
+                **({"reference": outcome.reference} if outcome.reference else {}),
                 **({"message": outcome.message} if outcome.message else {}),
             }
             for outcome in report.outcomes

@@ -9,7 +9,7 @@ from flask import current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
 from service.errors import UnsupportedMediaType
-from service.jsonlimits import loads_bounded
+from service.fhir import jsonio
 from service.web.runtime import runtime
 
 
@@ -31,4 +31,9 @@ def read_json(media_types: Collection[str] = ("application/json",)) -> Any:
     # body is cut at the limit instead, silently: one that fills the limit counts as too large.
     if request.content_length is None and limit is not None and len(data) >= limit:
         raise RequestEntityTooLarge()
-    return loads_bounded(data, runtime().settings.max_json_depth)
+    return jsonio.loads(
+        data,
+        max_bytes=limit or jsonio.DEFAULT_MAX_BYTES,
+        max_depth=runtime().settings.max_json_depth,
+        what="the request body",
+    )

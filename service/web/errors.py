@@ -32,6 +32,7 @@ from service.errors import (
     FhirTemporaryError,
     InvalidJson,
     JsonTooDeep,
+    JsonTooLarge,
     NotConfigured,
     RequestError,
     ServiceError,
@@ -59,6 +60,7 @@ class Answer(NamedTuple):
 
 # Looked up along the exception's class hierarchy: the most specific class listed wins.
 ANSWERS: Final[dict[type[Exception], Answer]] = {
+    JsonTooLarge: Answer(413, 413, "too-long", True),
     JsonTooDeep: Answer(400, 400, "structure", True),
     InvalidJson: Answer(400, 400, "structure", True),
     UnsupportedMediaType: Answer(415, 415, "not-supported", True),

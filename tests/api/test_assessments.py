@@ -49,7 +49,7 @@ def test_a_synthea_export_is_assessed_as_json_too(app: Flask):
 @pytest.mark.parametrize(
     ("body", "status", "issue", "words"),
     [
-        (b"[" * 100_000 + b"]" * 100_000, 400, "structure", "nests 100000 levels"),
+        (b"[" * 100_000 + b"]" * 100_000, 400, "structure", "deeper than the 64 levels"),
         (b"{not json", 400, "structure", "not valid JSON"),
         ({"resourceType": "Patient"}, 400, "invalid", "send a FHIR Bundle"),
         ({"resourceType": "Bundle", "type": {}}, 400, "invalid", "Bundle.type must be"),

@@ -5,7 +5,8 @@ from __future__ import annotations
 from urllib.parse import parse_qsl, urlsplit
 
 from service.cds.descriptions import PATIENT_QUERIES, SPINE_METS_NOMS, SPINE_METS_ORDERS
-from service.fhir.client import OBSERVATION_CODES, RADIOTHERAPY_CODES, patient_searches
+from service.fhir.client import patient_searches
+from service.fhir.contract import OBSERVATION_CODES, RADIOTHERAPY_CODES
 
 
 def parsed(template: str) -> tuple[str, dict[str, str]]:

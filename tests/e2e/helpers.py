@@ -12,6 +12,7 @@ import requests
 from service import demo
 from service.fhir import codes
 from service.fhir.client import FhirClient
+from service.fhir.limits import Limits
 from service.workflow import Report, assess_bundle
 
 DEMO = demo.patients_dir()
@@ -147,10 +148,11 @@ class Sleeps:
 
 
 def make_client(admin: Admin, **options: Any) -> tuple[FhirClient, Sleeps]:
-    """A client of the store whose retries wait for nothing real (see :class:`Sleeps`)."""
+    """A client of the store whose retries wait for nothing real (see :class:`Sleeps`);
+    ``options`` are fields of its ``Limits``."""
     sleeps = Sleeps(admin)
-    options.setdefault("timeout", (HTTP_TIMEOUT, HTTP_TIMEOUT))
-    client = FhirClient(admin.base_url, sleep=sleeps, **options)
+    limits = Limits(**{"connect_timeout": HTTP_TIMEOUT, "read_timeout": HTTP_TIMEOUT, **options})
+    client = FhirClient(admin.base_url, sleep=sleeps, limits=limits)
     admin.track(client)
     return client, sleeps
 

@@ -17,9 +17,10 @@ from service import cli
 from service.errors import FhirTemporaryError
 from service.fhir.client import FhirClient
 from service.fhir.emit import provenance
+from service.fhir.limits import Limits
+from service.fhir.writeback import write_results
 from service.workflow import assess_patient
 from tests.e2e.helpers import (
-    HTTP_TIMEOUT,
     NOW,
     Admin,
     assess_file,
@@ -81,7 +82,7 @@ def test_a_hanging_request_times_out_and_the_retry_succeeds(admin: Admin) -> Non
     patient_id = admin.patient_id(STEM)
     admin.clear_log()
     admin.fault(kind="hang", hang_seconds=HANG_SECONDS, method="POST", path_prefix="/")
-    client, sleeps = make_client(admin, timeout=(HTTP_TIMEOUT, SHORT_READ_TIMEOUT))
+    client, sleeps = make_client(admin, read_timeout=SHORT_READ_TIMEOUT)
     live = assess_patient(client, patient_id, now=NOW)
     assert clinical_view(live.report) == clinical_view(assess_file(STEM))
     assert sleeps.waits == [0.5] and client.requests_sent == 3
@@ -101,7 +102,7 @@ def test_a_persistent_error_gives_up_with_a_temporary_error(admin: Admin) -> Non
 def test_cli_persistent_500_is_one_line_and_exit_4(
     admin: Admin, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr(cli, "FhirClient", functools.partial(FhirClient, max_wait=0))
+    monkeypatch.setattr(cli, "FhirClient", functools.partial(FhirClient, limits=Limits(backoff=0)))
     patient_id = admin.patient_id(STEM)
     admin.fault(kind="fail", status=500, count=100)
     out, err = io.StringIO(), io.StringIO()
@@ -135,13 +136,13 @@ def test_a_write_that_times_out_is_retried_without_a_duplicate(
     admin: Admin, settings: dict[str, bool], hung: dict[str, str], mode: str
 ) -> None:
     admin.settings(**settings)
-    client, sleeps = make_client(admin, timeout=(HTTP_TIMEOUT, SHORT_READ_TIMEOUT))
+    client, sleeps = make_client(admin, read_timeout=SHORT_READ_TIMEOUT)
     report, prov = assessed(admin, client)
     before = admin.counts()
     admin.clear_log()
     # The first write request hangs past the client's timeout, then the store carries it out.
     admin.fault(kind="hang", hang_seconds=HANG_SECONDS, method="POST", **hung)
-    written = client.write(report.results, prov)
+    written = write_results(client, report.results, prov)
     assert written.mode == mode and written.complete
     assert len(sleeps.waits) == 1
     assert per_type(before, admin.counts()) == expected_types(report)

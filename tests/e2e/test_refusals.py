@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 
 from service.cli import main
-from service.fhir.client import WriteReport
+from service.fhir.writeback import WriteReport
 from service.workflow import assess_patient
 from tests.e2e.helpers import NOW, Admin, make_client, per_type
 

@@ -1309,3 +1309,21 @@ def test_transactions_ignore_if_none_exist_when_conditional_create_is_off() -> N
     assert [e["response"]["status"] for e in second["entry"][:3]] == ["201 Created"] * 3
     assert second["entry"][0]["response"]["location"] != first["entry"][0]["response"]["location"]
     assert client.get("/fhir/Observation").json["total"] == 2
+
+
+def test_fail_after_fault_carries_the_write_out_then_answers_the_failure(
+    client: FlaskClient,
+) -> None:
+    before = client.get("/_admin/counts").json["total"]
+    armed = client.post(
+        "/_admin/faults",
+        json={"kind": "fail-after", "status": 500, "method": "POST", "retry_after": 3},
+    )
+    assert armed.status_code == 201
+    failed = post(client, "/fhir/Observation", observation())
+    assert failed.status_code == 500 and failed.headers["Retry-After"] == "3"
+    assert failed.json["issue"][0]["diagnostics"].startswith("injected fault after the request")
+    assert client.get("/_admin/counts").json["total"] == before + 1  # committed all the same
+    assert post(client, "/fhir/Observation", observation()).status_code == 201  # used up
+    log = client.get("/_admin/requests").json["requests"]
+    assert [r["status"] for r in log[-2:]] == [500, 201]

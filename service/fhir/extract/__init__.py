@@ -13,7 +13,14 @@ per kind of resource read (``conditions``, ``observations``, ``procedures``, ``i
 ``assembly`` (findings from resolved values) and ``extraction`` (the entry point).
 """
 
-from service.fhir.extract.bundle import ACCEPTED_BUNDLE_TYPES, resources_from_bundle
+from service.fhir.extract.bundle import (
+    ACCEPTED_BUNDLE_TYPES,
+    BundleContents,
+    bundle_entries,
+    bundle_link,
+    read_bundle,
+    resources_from_bundle,
+)
 from service.fhir.extract.elements import parse_when
 from service.fhir.extract.extraction import RELEVANT_TYPES, Extraction, extract
 from service.fhir.extract.imaging import ImagingSummary
@@ -23,12 +30,16 @@ from service.fhir.extract.references import reference_key
 __all__ = [
     "ACCEPTED_BUNDLE_TYPES",
     "RELEVANT_TYPES",
+    "BundleContents",
     "Extraction",
     "ImagingSummary",
     "InvalidInput",
     "Issue",
+    "bundle_entries",
+    "bundle_link",
     "extract",
     "parse_when",
+    "read_bundle",
     "reference_key",
     "resources_from_bundle",
 ]

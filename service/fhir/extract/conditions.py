@@ -223,3 +223,11 @@ def _read_metastasis(
                 "bone metastasis without a body site: counted as a bone metastasis of unknown site",
                 ref,
             )
+
+
+def is_read(cond: dict[str, Any]) -> bool:
+    """Whether :func:`read_conditions` uses this Condition at all (a primary cancer, a
+    metastasis, cord compression, cauda equina syndrome or myelopathy), from its plain JSON: the
+    extraction validates only the Conditions this says yes to."""
+    pairs = {(x.get("system"), x.get("code")) for x in codings(cond.get("code"))}
+    return bool(pairs & _NEURO_CONDITIONS or _is_secondary(cond) or _primary_code(cond))

@@ -4,9 +4,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from service.errors import RequestError
 
-class InvalidInput(ValueError):
+
+class InvalidInput(RequestError, ValueError):
     """Input that cannot be assessed at all (not a Bundle, several patients, no patient...)."""
+
+    code = "not-assessable"
 
 
 @dataclass(frozen=True, slots=True)

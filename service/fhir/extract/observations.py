@@ -155,7 +155,7 @@ def _read_so_observation(
             c.note("warning", f"{code} without a vertebral bodySite: not used", ref)
             return
         if code == "prior-radiation":
-            value: Any = obs.get("valueBoolean")
+            value: Any = _boolean(obs)
         else:
             value = _LEVEL_CODED[code].get(answer or "")
         if value is None:
@@ -167,7 +167,7 @@ def _read_so_observation(
     if code in _PATIENT_LEVEL_CODED:
         value = _PATIENT_LEVEL_CODED[code].get(answer or "")
     elif code in _PATIENT_LEVEL_BOOLEAN:
-        value = obs.get("valueBoolean")
+        value = _boolean(obs)
     elif code in ("extraspinal-bone-metastases-count", "vertebral-metastases-count"):
         value = obs.get("valueInteger")
         value = value if isinstance(value, int) and value >= 0 else None
@@ -194,3 +194,10 @@ def _sois_value(obs: dict[str, Any]) -> str | None:
     return concept.get("text") or next(
         (x.get("display") or x.get("code") for x in codings(concept)), None
     )
+
+
+def _boolean(obs: dict[str, Any]) -> bool | None:
+    # The R4B models accept "yes" or 1 for a boolean (pydantic's lax mode) but the resource is
+    # read as sent: only a JSON true or false is a value.
+    value = obs.get("valueBoolean")
+    return value if isinstance(value, bool) else None

@@ -1,4 +1,5 @@
-"""FHIR references: the ``Type/id`` key of a reference, a resource's own key, local rewriting."""
+"""FHIR references: the ``Type/id`` key of a reference, a resource's own key, the patient a
+resource is about, local rewriting. Shared by the extraction and the FHIR client."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ from typing import Any
 
 
 def rewrite_references(node: Any, local: Mapping[str, str]) -> Any:
+    """A copy of ``node`` with every ``reference`` found in ``local`` replaced by its value."""
     if isinstance(node, dict):
         out = {k: rewrite_references(v, local) for k, v in node.items()}
         ref = out.get("reference")
@@ -27,4 +29,18 @@ def reference_key(reference: str) -> str:
 
 
 def identity(resource: dict[str, Any]) -> str:
+    """``Type/id`` of a resource (``?`` for a missing id)."""
     return f"{resource['resourceType']}/{resource.get('id', '?')}"
+
+
+def subject_reference(resource: Mapping[str, Any]) -> str | None:
+    """The reference to the patient a resource is about (``subject``, else ``patient``), or
+    None when there is none or it is not a Reference with a string ``reference``."""
+    for element in ("subject", "patient"):
+        value = resource.get(element)
+        if isinstance(value, dict):
+            reference = value.get("reference")
+            return reference if isinstance(reference, str) and reference else None
+        if value is not None:
+            return None
+    return None

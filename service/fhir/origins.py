@@ -1,0 +1,104 @@
+"""Where credentials may go: the configured FHIR base, and the test of whether a URL is under it.
+
+SMART App Launch (app-launch.md step 6): apps SHOULD NOT send the token to other servers. The
+client sends credentials only to URLs under its base (same scheme, host, port and path prefix);
+a ``next`` link, a redirect or a ``Location`` that leaves it is not followed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote, urljoin, urlsplit
+
+from service.fhir.untrusted import clean_text
+
+_DEFAULT_PORTS = {"http": 80, "https": 443}
+_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+
+
+@dataclass(frozen=True, slots=True)
+class FhirBase:
+    """A FHIR base URL, and the test of whether a URL lies under it.
+
+    "Under" means same scheme, host and port (the default port of the scheme when none is
+    given) and a path that is the base path or continues it after a ``/``; a URL with user
+    information or with ``.``/``..`` segments is never under it.
+    """
+
+    url: str
+    scheme: str
+    host: str
+    port: int
+    path: str
+
+    @classmethod
+    def parse(cls, url: str) -> FhirBase:
+        """Check and split a base URL.
+
+        Raises:
+            ValueError: not an absolute http(s) URL, or one with user information, a query or
+                a fragment.
+        """
+        parts = urlsplit(url.strip())
+        scheme = parts.scheme.lower()
+        if scheme not in _DEFAULT_PORTS or not parts.hostname:
+            raise ValueError(f"the FHIR base must be an http or https URL, not {url!r}")
+        if parts.username is not None or parts.password is not None:
+            raise ValueError("the FHIR base must not carry user information")
+        if parts.query or parts.fragment:
+            raise ValueError("the FHIR base must not carry a query or a fragment")
+        path = parts.path.rstrip("/")
+        if _has_dot_segments(path):
+            raise ValueError("the FHIR base must not contain '.' or '..' segments")
+        port = parts.port or _DEFAULT_PORTS[scheme]
+        return cls(url.strip().rstrip("/"), scheme, parts.hostname.lower(), port, path)
+
+    @property
+    def is_loopback(self) -> bool:
+        """Whether the base is on this machine (plain HTTP cannot be overheard there)."""
+        return self.host in _LOOPBACK_HOSTS or self.host.startswith("127.")
+
+    def contains(self, url: str) -> bool:
+        """Whether ``url`` (absolute) lies under this base."""
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError:
+            return False
+        scheme = parts.scheme.lower()
+        if scheme != self.scheme or (parts.hostname or "").lower() != self.host:
+            return False
+        if "@" in parts.netloc or (port or _DEFAULT_PORTS.get(scheme)) != self.port:
+            return False
+        if _has_dot_segments(parts.path):
+            return False
+        return parts.path.rstrip("/") == self.path or parts.path.startswith(self.path + "/")
+
+    def resolve(self, link: str, against: str | None = None) -> str:
+        """An absolute URL for a link as a server wrote it (relative ones against ``against``,
+        the URL of the answer that held it, or the base)."""
+        return urljoin((against or self.url) + ("" if against else "/"), link.strip())
+
+    def relative(self, url: str) -> str:
+        """The part of a URL under this base, without its query: ``Patient/123``."""
+        path = urlsplit(url).path
+        return path[len(self.path) :].strip("/") if path.startswith(self.path) else ""
+
+
+def _has_dot_segments(path: str) -> bool:
+    segments = unquote(path).replace("\\", "/").split("/")
+    return any(segment in (".", "..") for segment in segments)
+
+
+def origin_of(url: str) -> str:
+    """``scheme://host[:port]`` of a URL, cleaned: how a message names where a link points,
+    without its path and query (which may carry patient ids)."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(an unreadable URL)"
+    if not parts.scheme or not host:
+        return "(a URL without a host)"
+    return clean_text(f"{parts.scheme}://{host}{port}", limit=120)
