@@ -8,16 +8,14 @@ must not import Flask's app or prometheus-client before gunicorn sets up multipr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+from service.version import __version__
+
+__all__ = ["__version__", "create_app"]
 
 if TYPE_CHECKING:
     from flask import Flask
-
-try:
-    __version__ = version("noms-cds")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:

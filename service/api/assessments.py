@@ -20,7 +20,7 @@ from typing import Any, Final
 from flask import Response, current_app, jsonify, request
 
 from service import workflow
-from service.api import bp
+from service.api.blueprint import bp
 from service.errors import NotConfigured, RequestError
 from service.fhir.client import FhirClient
 from service.fhir.write_report import WriteReport
