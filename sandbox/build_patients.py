@@ -1,7 +1,7 @@
 """Build the synthetic demo patients in ``service/demo/patients/`` as FHIR R4 transaction Bundles.
 
 Each scenario is a compact description of one patient, written out the way an EHR would hold it
-under the FHIR contract (fhir-contract.md §1): the primary cancer and the spinal metastases as
+under the data contract (docs/fhir-input.md): the primary cancer and the spinal metastases as
 Conditions, the radiology findings as imaging Observations with a vertebral bodySite, neurology
 and clinician judgements as Observations, radiotherapy as a Procedure, the MRI as an ImagingStudy.
 All names and dates are invented. Run ``python -m sandbox.build_patients`` to rewrite the files;
@@ -29,10 +29,11 @@ MCODE = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
 PATIENTS_DIR = Path(__file__).resolve().parent.parent / "service" / "demo" / "patients"
 _NAMESPACE = uuid.UUID("0b7e4f3a-5d8c-4c61-9e2b-6a1d2f9c8e40")
 
-# Vertebral body SNOMED CT codes of the levels used (clinical-spec §11.3).
+# Vertebral body SNOMED CT codes of the levels used (docs/clinical-rules.md §11.3).
 VERTEBRA = {
     "C5": ("67479001", "Structure of body of fifth cervical vertebra"),
     "T4": ("86197001", "Structure of body of fourth thoracic vertebra"),
+    "T5": ("6105006", "Structure of body of fifth thoracic vertebra"),
     "T6": ("32430008", "Structure of body of sixth thoracic vertebra"),
     "T7": ("71737002", "Structure of body of seventh thoracic vertebra"),
     "T8": ("77435000", "Structure of body of eighth thoracic vertebra"),
@@ -42,7 +43,10 @@ VERTEBRA = {
     "T12": ("280849005", "Entire body of twelfth thoracic vertebra"),
     "L1": ("61032001", "Structure of body of first lumbar vertebra"),
     "L3": ("55492004", "Structure of body of third lumbar vertebra"),
+    "sacrum": ("54735007", "Sacrum"),  # a sacral lesion whose segment is not given
 }
+# Spinal regions as radiotherapy body sites (docs/clinical-rules.md §15.9).
+THORACIC_SPINE = ("35769007", "Bone structure of thoracic vertebra")
 
 
 @dataclass(frozen=True)
@@ -52,6 +56,7 @@ class Primary:
     icd: tuple[str, str]  # ICD-10-CM code, display
     snomed: tuple[str, str] | None = None
     morphology: tuple[str, str] | None = None  # ICD-O-3
+    clinical: str = "active"  # Condition.clinicalStatus
 
 
 @dataclass(frozen=True)
@@ -67,6 +72,7 @@ class Lesion:
     prior_radiation: bool | None = None
     radiotherapy_procedure: bool = False
     surgeon_call: str | None = None
+    cord_compression: bool = False  # a spinal cord compression Condition at the level
 
 
 @dataclass(frozen=True)
@@ -93,6 +99,8 @@ class Scenario:
     organ: str | None = None
     visceral: str | None = None
     imaging: bool = True
+    myelopathy_at: str | None = None  # a myelopathy Observation naming this level (body site)
+    radiotherapy_region: tuple[str, str] | None = None  # a course coded to a spinal region
 
 
 BREAST = Primary(
@@ -128,6 +136,15 @@ LYMPHOMA = Primary(
     ("118600007", "Malignant lymphoma"),
 )
 UNKNOWN = Primary(("C80.1", "Malignant (primary) neoplasm, unspecified"))
+UNKNOWN_ADENOCARCINOMA = Primary(
+    ("C80.1", "Malignant (primary) neoplasm, unspecified"),
+    morphology=("8140/3", "Adenocarcinoma, NOS"),
+)
+RESOLVED_COLON = Primary(
+    ("C18.9", "Malignant neoplasm of colon, unspecified"),
+    ("363406005", "Malignant tumor of colon"),
+    clinical="resolved",
+)
 
 STABLE_LOW = {
     "pain": "pain-free",
@@ -424,6 +441,101 @@ SCENARIOS: tuple[Scenario, ...] = (
         {"T8": Lesion()},
         imaging=False,
     ),
+    # The review's examples (docs/clinical-rules.md §15): urgency first, neurology by level,
+    # honest words about primaries, the sacrum, and radiotherapy coded to a region.
+    Scenario(
+        "20-emergent-nsclc-c5-cord-compression-myelopathy",
+        "Tomas",
+        "Lindgren",
+        "male",
+        "1958-02-11",
+        NSCLC,
+        {"C5": Lesion(**STABLE_LOW, cord_compression=True, prior_radiation=False)},
+        cauda_equina=False,
+        myelopathy_at="C5",
+        ecog=2,
+        frankel="frankel-b",
+        ambulatory="non-ambulatory",
+        vertebral=1,
+    ),
+    Scenario(
+        "21-myelopathy-no-level-explains",
+        "Ulla",
+        "Korhonen",
+        "female",
+        "1964-08-19",
+        BREAST,
+        {
+            "T5": Lesion(**STABLE_LOW, escc="escc-1a", prior_radiation=False),
+            "L3": Lesion(**STABLE_LOW, escc="escc-0", prior_radiation=False),
+        },
+        myelopathy=True,
+        cauda_equina=False,
+        **FIT,
+        vertebral=2,
+    ),
+    Scenario(
+        "22-sacrum-segment-not-given",
+        "Viktor",
+        "Horvat",
+        "male",
+        "1951-11-05",
+        PROSTATE,
+        {
+            "sacrum": Lesion(
+                pain="pain-mechanical",
+                bone_lesion="lesion-lytic",
+                alignment="alignment-normal",
+                collapse="collapse-none-body-over-50",
+                posterolateral="posterolateral-none",
+                escc="escc-0",
+                prior_radiation=False,
+            )
+        },
+        **NEURO_INTACT,
+        **FIT,
+        vertebral=1,
+    ),
+    Scenario(
+        "23-radiotherapy-to-the-thoracic-spine",
+        "Wanda",
+        "Nowak",
+        "female",
+        "1959-05-23",
+        BREAST,
+        {
+            "T11": Lesion(**STABLE_LOW, escc="escc-1a"),
+            "L1": Lesion(**STABLE_LOW, escc="escc-1a"),
+        },
+        **NEURO_INTACT,
+        **FIT,
+        vertebral=2,
+        radiotherapy_region=THORACIC_SPINE,
+    ),
+    Scenario(
+        "24-resolved-colon-primary-active-spine",
+        "Xaver",
+        "Brunner",
+        "male",
+        "1953-09-14",
+        RESOLVED_COLON,
+        {"T8": Lesion(**STABLE_LOW, escc="escc-2", prior_radiation=False)},
+        **NEURO_INTACT,
+        **FIT,
+        vertebral=1,
+    ),
+    Scenario(
+        "25-unknown-primary-adenocarcinoma",
+        "Yara",
+        "Santos",
+        "female",
+        "1967-12-30",
+        UNKNOWN_ADENOCARCINOMA,
+        {"T10": Lesion(**STABLE_LOW, escc="escc-1b", prior_radiation=False)},
+        **NEURO_INTACT,
+        **FIT,
+        vertebral=1,
+    ),
 )
 
 
@@ -457,10 +569,31 @@ def _vertebra(level: str) -> list[dict[str, Any]]:
     return [{"coding": [_coding(SNOMED, code, display)], "text": level}]
 
 
-def _active() -> dict[str, Any]:
+def _active(clinical: str = "active") -> dict[str, Any]:
     return {
-        "clinicalStatus": {"coding": [_coding(CLINICAL, "active")]},
+        "clinicalStatus": {"coding": [_coding(CLINICAL, clinical)]},
         "verificationStatus": {"coding": [_coding(VERIFICATION, "confirmed")]},
+    }
+
+
+def _level_condition(
+    rid: str,
+    level: str,
+    patient_ref: dict[str, str],
+    *codings: dict[str, str],
+    profile: str | None = None,
+) -> dict[str, Any]:
+    """An active Condition at one level (a metastasis, a cord compression)."""
+    condition: dict[str, Any] = {"resourceType": "Condition", "id": rid}
+    if profile:
+        condition["meta"] = {"profile": [profile]}
+    return {
+        **condition,
+        **_active(),
+        "code": {"coding": list(codings)},
+        "bodySite": _vertebra(level),
+        "subject": patient_ref,
+        "onsetDateTime": "2026-10-20",
     }
 
 
@@ -488,7 +621,7 @@ def build(s: Scenario) -> dict[str, Any]:
             "resourceType": "Condition",
             "id": ids("primary"),
             "meta": {"profile": [MCODE + "mcode-primary-cancer-condition"]},
-            **_active(),
+            **_active(s.primary.clinical),
             "category": [
                 {
                     "coding": [
@@ -538,21 +671,14 @@ def build(s: Scenario) -> dict[str, Any]:
     for level, lesion in s.lesions.items():
         met_ref = {"reference": f"urn:uuid:{ids('met-' + level)}"}
         resources.append(
-            {
-                "resourceType": "Condition",
-                "id": ids("met-" + level),
-                "meta": {"profile": [MCODE + "mcode-secondary-cancer-condition"]},
-                **_active(),
-                "code": {
-                    "coding": [
-                        _coding(ICD10CM, "C79.51", "Secondary malignant neoplasm of bone"),
-                        _coding(SNOMED, "94222008", "Secondary malignant neoplasm of bone"),
-                    ]
-                },
-                "bodySite": _vertebra(level),
-                "subject": patient_ref,
-                "onsetDateTime": "2026-10-20",
-            }
+            _level_condition(
+                ids("met-" + level),
+                level,
+                patient_ref,
+                _coding(ICD10CM, "C79.51", "Secondary malignant neoplasm of bone"),
+                _coding(SNOMED, "94222008", "Secondary malignant neoplasm of bone"),
+                profile=MCODE + "mcode-secondary-cancer-condition",
+            )
         )
 
         def finding(
@@ -602,6 +728,16 @@ def build(s: Scenario) -> dict[str, Any]:
                 {"valueCodeableConcept": _so(lesion.surgeon_call)},
                 derived=False,
             )
+        if lesion.cord_compression:
+            resources.append(
+                _level_condition(
+                    ids("cord-compression-" + level),
+                    level,
+                    patient_ref,
+                    _coding(SNOMED, "71286001", "Spinal cord compression"),
+                    _coding(ICD10CM, "G95.20", "Unspecified cord compression"),
+                )
+            )
         if lesion.radiotherapy_procedure:
             resources.append(
                 {
@@ -618,6 +754,21 @@ def build(s: Scenario) -> dict[str, Any]:
                     "bodySite": _vertebra(level),
                 }
             )
+
+    if s.radiotherapy_region is not None:
+        resources.append(
+            {
+                "resourceType": "Procedure",
+                "id": ids("radiotherapy-region"),
+                "status": "completed",
+                "code": {
+                    "coding": [_coding(SNOMED, "1217123003", "Radiotherapy course of treatment")]
+                },
+                "subject": patient_ref,
+                "performedPeriod": {"start": "2025-02-03", "end": "2025-02-14"},
+                "bodySite": [{"coding": [_coding(SNOMED, *s.radiotherapy_region)]}],
+            }
+        )
 
     def patient_obs(name: str, code: dict[str, Any], category: str, value: dict[str, Any]) -> None:
         resources.append(
@@ -640,6 +791,13 @@ def build(s: Scenario) -> dict[str, Any]:
     ):
         if value is not None:
             patient_obs(code, _so(code), "exam", {"valueBoolean": value})
+    if s.myelopathy_at is not None:
+        patient_obs(
+            "myelopathy-" + s.myelopathy_at,
+            _so("myelopathy"),
+            "exam",
+            {"valueBoolean": True, "bodySite": _vertebra(s.myelopathy_at)[0]},
+        )
     for code, answer in (
         ("frankel-grade", s.frankel),
         ("ambulatory-status", s.ambulatory),

@@ -34,7 +34,9 @@ def test_assess_prints_a_collection_bundle_of_results():
     models.validate(bundle)
     assert bundle["type"] == "collection"
     kinds = [e["resource"]["resourceType"] for e in bundle["entry"]]
-    assert kinds.count("RiskAssessment") == 1 and kinds.count("Observation") == 8
+    # 8 results and 2 urgencies (the patient's, then T9's), the patient's leading the Bundle.
+    assert kinds.count("RiskAssessment") == 1 and kinds.count("Observation") == 10
+    assert bundle["entry"][0]["resource"]["code"]["coding"][0]["code"] == "spine-urgency"
     plan = [
         e["resource"]["valueCodeableConcept"]["coding"][0]["code"]
         for e in bundle["entry"]
@@ -48,8 +50,14 @@ def test_assess_text_summary_per_level():
         "assess", "--bundle", str(DEMO / "18-two-levels-nsclc.json"), "--format", "text"
     )
     assert code == 0
-    assert "  T4: stereotactic radiosurgery (SRS)" in out
-    assert "  L3: needs clinician input" in out
+    # The patient and each level lead with the urgency tier (docs/clinical-rules.md §15.2).
+    lines = out.splitlines()
+    assert lines[1] == "  URGENT: SINS 12 with mechanical pain at L3"
+    t4, l3 = lines.index("  T4: ROUTINE: spinal metastasis at T4 without an urgent criterion "
+                         "(ESCC 1c (low-grade); SINS 1)"), lines.index(
+        "  L3: URGENT: SINS 12 with mechanical pain at L3")  # fmt: skip
+    assert lines[t4 + 1] == "    Plan: stereotactic radiosurgery (SRS)"
+    assert lines[l3 + 1] == "    Plan: needs clinician input"
     assert "Rules: R3, special-G" in out
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from service.domain.histology import PrimaryCancer
+from service.domain.histology import PrimaryCancer, primary_missing
 from service.domain.metastases import Metastases
 from service.domain.scoring import Band, Item, ScoreResult, open_item, possible_totals
 
@@ -63,6 +63,8 @@ def score(inputs: Inputs) -> ScoreResult:
     mets, primaries = inputs.metastases, inputs.primaries
     visceral = mets.visceral_present
     primary_inputs = ("primary-cancer",) if primaries else ()
+    # docs/clinical-rules.md §15.12: missing only while the chart could still name the primary.
+    suppliable = ("primary-cancer",) if primary_missing(primaries) else ()
     not_lung = {None if v is None else not v for v in _primary_values(primaries, "lung")}
     favourable = _primary_values(primaries, "bauer_favourable")
     total = mets.bone_total
@@ -90,7 +92,7 @@ def score(inputs: Inputs) -> ScoreResult:
             not_lung,
             "unknown" if not primaries else "; ".join(p.description for p in primaries),
             primary_inputs,
-            ("primary-cancer",),
+            suppliable,
         ),
         _factor(
             "favourable-primary",
@@ -98,7 +100,7 @@ def score(inputs: Inputs) -> ScoreResult:
             favourable,
             "unknown" if not primaries else "; ".join(p.description for p in primaries),
             primary_inputs,
-            ("primary-cancer",),
+            suppliable,
         ),
         _factor(
             "solitary-skeletal-metastasis",

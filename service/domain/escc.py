@@ -3,7 +3,7 @@
 Source: Bilsky MH, Laufer I, Fourney DR, et al. Reliability analysis of the epidural spinal cord
 compression scale. J Neurosurg Spine 2010;13(3):324–328. doi:10.3171/2010.3.SPINE09459.
 
-Resolutions (clinical-spec §2):
+Resolutions (docs/clinical-rules.md §2):
 - low grade = 0, 1a, 1b, 1c; high grade = 2, 3 (the MSK definition used by NOMS); 1c is flagged
   because its management is controversial.
 - a reported spinal cord compression without a grade means grade ≥ 2: high grade, sub-grade unknown.
@@ -70,6 +70,7 @@ class EsccResult:
     notes: tuple[str, ...]
     inputs: tuple[str, ...]
     missing: tuple[str, ...]
+    cord_compression: bool = False
 
 
 def categorize(inputs: Inputs) -> EsccResult:
@@ -107,18 +108,62 @@ def categorize(inputs: Inputs) -> EsccResult:
             conflict,
             tuple(notes),
             tuple(used),
-            ("escc-category",),
+            (),  # a clinician's judgement, not something the chart can supply (§15.12)
+            inputs.cord_compression_reported,
         )
 
     if grade is None:
         notes.append("Spinal cord compression is reported without a grade: ESCC 2 or 3.")
         return EsccResult(
-            level, None, Category.HIGH, False, conflict, tuple(notes), tuple(used), ()
+            level, None, Category.HIGH, False, conflict, tuple(notes), tuple(used), (), True
         )
 
     category = Category.LOW if grade in LOW_GRADES else Category.HIGH
     if grade is Grade.G1C:
         notes.append("ESCC 1c: cord abutment; the role of surgery or radiosurgery is debated.")
     return EsccResult(
-        level, grade, category, grade is Grade.G1C, conflict, tuple(notes), tuple(used), ()
+        level,
+        grade,
+        category,
+        grade is Grade.G1C,
+        conflict,
+        tuple(notes),
+        tuple(used),
+        (),
+        inputs.cord_compression_reported,
     )
+
+
+def can_cause_neurology(grade: Grade | None, level: Level) -> bool:
+    """Whether compression of this grade at this level can cause myelopathy or CES.
+
+    docs/clinical-rules.md §15.1: "due to ESCC" needs the epidural disease to reach the neural
+    elements. Grades 0 and 1a leave the thecal sac undeformed, so at no level can myelopathy or a
+    cauda equina syndrome come from them; at C1–T12 grade 1b does not touch the cord either. From
+    1b at L1 (conus) and caudal, and from 1c everywhere, it can. An unknown grade with reported
+    cord compression is 2 or 3 and can.
+    """
+    if grade in (Grade.G0, Grade.G1A):
+        return False
+    return not (grade is Grade.G1B and level.cord_level and level is not Level.L1)
+
+
+def completions(result: EsccResult) -> tuple[tuple[Grade, Category], ...]:
+    """Every (grade, category) the level may still have, in grade order.
+
+    A known grade has its category, or both below the conus where the scale's cord wording does
+    not apply (O-3); reported cord compression without a grade is 2 or 3; nothing known is any.
+    """
+    if result.grade is not None:
+        grades: tuple[Grade, ...] = (result.grade,)
+    elif result.cord_compression:
+        grades = (Grade.G2, Grade.G3)
+    else:
+        grades = tuple(Grade)
+    pairs = []
+    for grade in grades:
+        if result.level.below_conus and grade not in GRADES_DEFINED_BELOW_CONUS:
+            pairs += [(grade, Category.LOW), (grade, Category.HIGH)]
+        else:
+            pairs.append((grade, Category.LOW if grade in LOW_GRADES else Category.HIGH))
+    return tuple(pairs)

@@ -15,6 +15,7 @@ from service.domain.escc import Grade
 from service.domain.histology import PrimaryCancer, Radiosensitivity
 from service.domain.levels import Level
 from service.domain.metastases import Metastases
+from service.domain.nesms import Comparator
 from service.domain.neurology import Ambulatory, Asia, Frankel
 from service.domain.performance import PerformanceStatus
 from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
@@ -28,10 +29,14 @@ class StabilityCall(Enum):
 
 
 class OutOfScope(Enum):
-    """Disease that NOMS, ESCC and SINS do not cover (clinical-spec §9.3)."""
+    """A lesion NOMS, ESCC and SINS do not cover (docs/clinical-rules.md §9.3, §15.10).
+
+    Leptomeningeal disease is not here: it hands every level to a clinician but leaves the bone
+    lesions' scores standing (docs/clinical-rules.md §15.11).
+    """
 
     INTRAMEDULLARY = "intramedullary metastasis"
-    LEPTOMENINGEAL = "leptomeningeal disease"
+    COCCYGEAL = "coccygeal metastasis"
 
 
 def myelopathy_or_ces(myelopathy: bool | None, cauda_equina: bool | None) -> bool | None:
@@ -50,7 +55,13 @@ def input_key(name: str, level: Level | None = None) -> str:
 
 @dataclass(frozen=True, slots=True)
 class LesionFindings:
-    """What the chart says about the metastasis at one vertebral level."""
+    """What the chart says about the metastasis at one vertebral level.
+
+    ``myelopathy`` and ``cauda_equina`` are set only when a record names this level (a body
+    site); otherwise the patient-level finding applies, by anatomy (docs/clinical-rules.md §15.1).
+    ``prior_radiation`` covers the level itself (or its region); ``prior_radiation_adjacent``
+    names neighbouring levels irradiated before (§15.9).
+    """
 
     level: Level
     pain: Pain | None = None
@@ -60,7 +71,10 @@ class LesionFindings:
     posterolateral: Posterolateral | None = None
     escc_grade: Grade | None = None
     cord_compression_reported: bool = False
+    myelopathy: bool | None = None
+    cauda_equina: bool | None = None
     prior_radiation: bool | None = None
+    prior_radiation_adjacent: tuple[Level, ...] = ()
     surgeon_stability: StabilityCall | None = None
     out_of_scope: OutOfScope | None = None
 
@@ -70,10 +84,15 @@ class PatientFindings:
     """Everything the clinical core uses for one patient.
 
     Attributes:
-        primaries: Every active primary cancer on record (several when the chart is ambiguous).
+        primaries: Every primary cancer that counts (several when the chart is ambiguous): the
+            active ones, and those recorded as resolved while a spinal metastasis is active.
+        other_cancers: Cancers on record that cannot be the primary of a bone metastasis
+            (non-melanoma skin, in situ): shown, never used (docs/clinical-rules.md §15.6).
         myelopathy, cauda_equina, functional_radiculopathy: True, False or unknown.
         surgical_candidate: The clinician's judgement "able to tolerate surgery" (NOMS "S").
+        leptomeningeal: Leptomeningeal disease is on record (docs/clinical-rules.md §15.11).
         lesions: One entry per vertebral level with a metastasis, cranial to caudal.
+        unlocated_spinal_metastases: Spinal metastases on record without a level.
         conflicting: Input keys whose sources disagreed (the newest value was used).
         preliminary: Input keys whose value came from a preliminary Observation.
     """
@@ -81,6 +100,7 @@ class PatientFindings:
     age: int | None = None
     sex: str | None = None
     primaries: tuple[PrimaryCancer, ...] = ()
+    other_cancers: tuple[str, ...] = ()
     myelopathy: bool | None = None
     cauda_equina: bool | None = None
     functional_radiculopathy: bool | None = None
@@ -89,16 +109,19 @@ class PatientFindings:
     asia: Asia | None = None
     ambulatory: Ambulatory | None = None
     albumin_g_per_dl: float | None = None
+    albumin_comparator: Comparator | None = None
     metastases: Metastases = field(default_factory=Metastases)
     surgical_candidate: bool | None = None
+    leptomeningeal: bool = False
     sois: str | None = None
     lesions: tuple[LesionFindings, ...] = ()
+    unlocated_spinal_metastases: int = 0
     conflicting: frozenset[str] = frozenset()
     preliminary: frozenset[str] = frozenset()
 
     @property
     def myelopathy_or_ces(self) -> bool | None:
-        """Myelopathy or cauda equina syndrome (NOMS treats them alike, clinical-spec §9.1)."""
+        """Myelopathy or cauda equina syndrome (NOMS treats them alike, §9.1), patient-level."""
         return myelopathy_or_ces(self.myelopathy, self.cauda_equina)
 
     @property

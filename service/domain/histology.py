@@ -1,14 +1,14 @@
 """The primary cancer: NOMS radiosensitivity, Tokuhashi site group, Tomita growth, Bauer primary.
 
 Radiosensitivity here means response to conventional external beam radiotherapy (cEBRT), the "O" of
-NOMS (clinical-spec §3; Newman WC, Larsen AG, Bilsky MH 2023; Badve S et al. 2021):
+NOMS (docs/clinical-rules.md §3; Newman WC, Larsen AG, Bilsky MH 2023; Badve S et al. 2021):
 - haematological (exquisitely radiosensitive): lymphoma, multiple myeloma, plasmacytoma;
 - solid radiosensitive: breast, prostate, ovarian, neuroendocrine carcinoma, seminoma, small cell;
 - radioresistant: renal cell, colorectal, non-small-cell lung, thyroid, hepatocellular, melanoma,
   sarcoma;
 - unknown: no tissue diagnosis yet; unclassified: any other histology (no source classifies it).
 
-Site groups follow the revised Tokuhashi score (2005, clinical-spec §4.1), Tomita's named
+Site groups follow the revised Tokuhashi score (2005, docs/clinical-rules.md §4.1), Tomita's named
 examples only (2001, §5: breast/thyroid slow, kidney/uterus moderate, lung/stomach rapid; any
 other primary is left to a clinician) and the modified Bauer "favourable primary" (breast,
 kidney, lymphoma, myeloma).
@@ -183,13 +183,15 @@ class PrimaryCancer:
     """The classification of one primary cancer for every instrument.
 
     Attributes:
-        description: Readable description (site and histology).
+        description: Readable description (site and histology, and "recorded as resolved" when
+            the chart says so, docs/clinical-rules.md §15.6).
         radiosensitivity: NOMS oncologic class.
         tokuhashi: Tokuhashi groups still possible (empty means any group).
         tomita: Tomita growth group, or None when it must come from a clinician.
         bauer_favourable: Whether it is breast, kidney, lymphoma or myeloma (None: unknown).
         lung: Whether it is lung cancer (None: unknown).
         chordoma: True for chordoma (special case J of NOMS).
+        unknown_site: The primary site is unknown (C80): the chart could still name it.
     """
 
     description: str
@@ -199,14 +201,41 @@ class PrimaryCancer:
     bauer_favourable: bool | None
     lung: bool | None
     chordoma: bool = False
+    unknown_site: bool = False
 
 
-def classify(site: SiteProfile, histology: Histology | None = None) -> PrimaryCancer:
+def primary_missing(primaries: tuple[PrimaryCancer, ...]) -> bool:
+    """Whether the chart could still supply the primary: none on record, or only unknown sites.
+
+    docs/clinical-rules.md §15.12: "missing" lists only what the chart could still supply; a known
+    primary that a score does not classify is said as such instead.
+    """
+    return not primaries or all(p.unknown_site for p in primaries)
+
+
+def classify(
+    site: SiteProfile,
+    histology: Histology | None = None,
+    *,
+    morphology: str | None = None,
+    name: str | None = None,
+) -> PrimaryCancer:
     """Combine what the site and the histology say into one classification.
 
     The histology decides the radiosensitivity where the sources classify it (e.g. lymphoma in
     any site, small cell carcinoma); non-small-cell histology decides it only for a lung primary
-    (clinical-spec §3: adenocarcinoma or squamous carcinoma of the lung = NSCLC = radioresistant).
+    (docs/clinical-rules.md §3: adenocarcinoma or squamous carcinoma of the lung = NSCLC =
+    radioresistant). docs/clinical-rules.md §15.6: a morphology is a tissue diagnosis, so an
+    unknown primary with one is "unclassified" (a clinician classifies it), never "unknown"; and a
+    morphology names a cell type, not a site, so the description keeps its own words.
+
+    Args:
+        site: What the primary site says.
+        histology: The morphology group, when the morphology is one the table knows.
+        morphology: The morphology as recorded (e.g. "Adenocarcinoma, NOS"), whether or not the
+            table knows it.
+        name: How to name the site (e.g. the chart's display and code for a code outside the
+            table); defaults to the site's name.
     """
     profile = _IMPLIED_SITE.get(histology, site) if histology is not None else site
     if histology is Histology.OSTEOSARCOMA:
@@ -221,13 +250,30 @@ def classify(site: SiteProfile, histology: Histology | None = None) -> PrimaryCa
             radio = Radiosensitivity.RESISTANT
     elif histology is not None:
         radio = _HISTOLOGY_CLASS[histology]
-    description = site.name if histology is None else f"{histology.value} ({site.name})"
+    if radio is Radiosensitivity.UNKNOWN and (histology is not None or morphology is not None):
+        radio = Radiosensitivity.UNCLASSIFIED
     return PrimaryCancer(
-        description=description,
+        description=_describe(site, histology, morphology, name or site.name),
         radiosensitivity=radio,
         tokuhashi=profile.tokuhashi,
         tomita=profile.tomita,
         bauer_favourable=profile.bauer_favourable,
         lung=profile.lung,
         chordoma=histology is Histology.CHORDOMA,
+        unknown_site=site is UNKNOWN_PRIMARY,
     )
+
+
+def _describe(
+    site: SiteProfile, histology: Histology | None, morphology: str | None, site_name: str
+) -> str:
+    if morphology is None and histology is None:
+        return site_name
+    if morphology is None and histology is Histology.NON_SMALL_CELL_TYPE and not site.lung:
+        # The group lumps adenocarcinoma, squamous and large cell: "non-small-cell" is a lung
+        # term only (docs/clinical-rules.md §15.6).
+        morphology = "adenocarcinoma, squamous or large cell carcinoma"
+    label = morphology or (histology.value if histology else "")
+    if histology is Histology.NON_SMALL_CELL_TYPE and site.lung and morphology:
+        return f"{label} ({site_name}, non-small-cell)"
+    return f"{label} ({site_name})"

@@ -1,7 +1,10 @@
-"""Vertebral levels C1–S5 and what follows from a level alone (SINS location, cauda equina).
+"""Vertebral levels and what follows from a level alone: SINS location, cord or cauda equina.
 
-The coccyx is not a level here: SINS does not define it (clinical-spec §1.4) and the FHIR contract's
-body-site table stops at S5.
+A level is one vertebra C1–S5, or one of two sites that have no single segment
+(docs/clinical-rules.md §15.10): the sacrum when the record does not name the segment, and the
+coccyx, which SINS and NOMS do not define (reported as outside their scope). Anatomy by level
+(docs/clinical-rules.md §15.1): the spinal cord lies at C1–T12 and ends in the conus at L1 (usually
+L1–L2), so myelopathy can arise at C1–L1 and a cauda equina syndrome at L1–S5.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ class Region(Enum):
     THORACIC = "thoracic"
     LUMBAR = "lumbar"
     SACRAL = "sacral"
+    COCCYGEAL = "coccygeal"
 
 
 class SinsLocation(Enum):
@@ -28,7 +32,7 @@ class SinsLocation(Enum):
 
 
 class Level(Enum):
-    """One vertebral level, ordered cranial to caudal."""
+    """One vertebral level, ordered cranial to caudal; the two unsegmented sites come last."""
 
     C1 = "C1"
     C2 = "C2"
@@ -59,16 +63,37 @@ class Level(Enum):
     S3 = "S3"
     S4 = "S4"
     S5 = "S5"
+    SACRUM = "sacrum"  # a sacral lesion whose segment (S1–S5) the record does not give
+    COCCYX = "coccyx"
+
+    @classmethod
+    def segments(cls) -> tuple[Level, ...]:
+        """The 29 vertebrae C1–S5, cranial to caudal."""
+        return _SEGMENTS
+
+    @property
+    def is_segment(self) -> bool:
+        """True for one vertebra C1–S5; False for the sacrum without a segment and the coccyx."""
+        return self in _SEGMENT_SET
+
+    @property
+    def label(self) -> str:
+        """How the level is named in sentences: "T9", "sacrum (segment not given)", "coccyx"."""
+        return "sacrum (segment not given)" if self is Level.SACRUM else self.value
 
     @property
     def region(self) -> Region:
         """The spinal region this level belongs to."""
+        if self is Level.SACRUM:
+            return Region.SACRAL
+        if self is Level.COCCYX:
+            return Region.COCCYGEAL
         return _REGIONS[self.value[0]]
 
     @property
-    def number(self) -> int:
-        """Position within the region (C7 → 7)."""
-        return int(self.value[1:])
+    def number(self) -> int | None:
+        """Position within the region (C7 → 7); None for the sacrum without a segment, coccyx."""
+        return int(self.value[1:]) if self.is_segment else None
 
     @property
     def index(self) -> int:
@@ -76,18 +101,55 @@ class Level(Enum):
         return _ORDER[self]
 
     @property
-    def sins_location(self) -> SinsLocation:
-        """SINS location group; S1 belongs to the junctional L5–S1 group (clinical-spec §1.4)."""
-        return _SINS_LOCATION[self]
+    def sins_locations(self) -> tuple[SinsLocation, ...]:
+        """Every SINS location group the level may be in.
+
+        One for a vertebra (S1 belongs to the junctional L5–S1 group); junctional or rigid for the
+        sacrum without a segment (S1 or S2–S5); none for the coccyx, which SINS does not define.
+        """
+        return _SINS_LOCATIONS[self]
+
+    @property
+    def sins_location(self) -> SinsLocation | None:
+        """The SINS location group when it is one group, else None."""
+        locations = self.sins_locations
+        return locations[0] if len(locations) == 1 else None
+
+    @property
+    def cord_level(self) -> bool:
+        """True where the spinal cord (or the conus) lies, so myelopathy can arise: C1–L1."""
+        return self.is_segment and self.index <= Level.L1.index
+
+    @property
+    def cauda_equina_level(self) -> bool:
+        """True at or below the conus, where a cauda equina syndrome can arise: L1–S5, sacrum."""
+        return Level.L1.index <= self.index <= Level.SACRUM.index
 
     @property
     def below_conus(self) -> bool:
         """True where the canal holds the cauda equina rather than the spinal cord.
 
         The conus medullaris usually ends at L1–L2; we treat L2 and everything caudal as below it.
-        Its real position varies (T12–L3), which is part of open item O-3 (clinical-spec §2).
+        Its real position varies (T12–L3), which is part of open item O-3: L1 is therefore both a
+        cord and a cauda equina level (see ``cord_level`` and ``cauda_equina_level``).
         """
         return self.index >= Level.L2.index
+
+    def neighbours(self) -> tuple[Level, ...]:
+        """The levels directly above and below (± 1), for prior radiation next to a lesion.
+
+        The sacrum without a segment neighbours L5 and the coccyx; the coccyx neighbours S5 and the
+        sacrum. Sacral segments and the unsegmented sacrum overlap rather than neighbour: see
+        ``overlaps``.
+        """
+        return _NEIGHBOURS[self]
+
+    def overlaps(self, other: Level) -> bool:
+        """True when the two may be the same vertebra (the sacrum without a segment and S1–S5)."""
+        if self is other:
+            return True
+        sacral = {self, other}
+        return Level.SACRUM in sacral and all(lv.region is Region.SACRAL for lv in sacral)
 
 
 _REGIONS = {
@@ -97,27 +159,49 @@ _REGIONS = {
     "S": Region.SACRAL,
 }
 _ORDER = {level: i for i, level in enumerate(Level)}
+_SEGMENTS = tuple(level for level in Level if level.value[1:].isdigit())
+_SEGMENT_SET = frozenset(_SEGMENTS)
 
 
-def _sins_location(level: Level) -> SinsLocation:
+def _sins_location(level: Level) -> tuple[SinsLocation, ...]:
+    if level is Level.SACRUM:
+        return (SinsLocation.JUNCTIONAL, SinsLocation.RIGID)
+    if level is Level.COCCYX:
+        return ()
     name = level.value
     junctional = {"C1", "C2", "C7", "T1", "T2", "T11", "T12", "L1", "L5", "S1"}
     mobile = {"C3", "C4", "C5", "C6", "L2", "L3", "L4"}
     if name in junctional:
-        return SinsLocation.JUNCTIONAL
+        return (SinsLocation.JUNCTIONAL,)
     if name in mobile:
-        return SinsLocation.MOBILE
+        return (SinsLocation.MOBILE,)
     if level.region is Region.THORACIC:
-        return SinsLocation.SEMIRIGID
-    return SinsLocation.RIGID
+        return (SinsLocation.SEMIRIGID,)
+    return (SinsLocation.RIGID,)
 
 
-_SINS_LOCATION = {level: _sins_location(level) for level in Level}
+def _neighbours(level: Level) -> tuple[Level, ...]:
+    if level is Level.SACRUM:
+        return (Level.L5, Level.COCCYX)
+    if level is Level.COCCYX:
+        return (Level.S5, Level.SACRUM)
+    i = _SEGMENTS.index(level)
+    found = [_SEGMENTS[j] for j in (i - 1, i + 1) if 0 <= j < len(_SEGMENTS)]
+    if level is Level.L5:
+        found.append(Level.SACRUM)
+    if level is Level.S5:
+        found.append(Level.COCCYX)
+    return tuple(found)
+
+
+_SINS_LOCATIONS = {level: _sins_location(level) for level in Level}
+_NEIGHBOURS = {level: _neighbours(level) for level in Level}
 
 
 def parse_level(text: str) -> Level | None:
-    """Return the level named by text such as "T9" or "t9", or None when it names no level."""
-    try:
-        return Level(text.strip().upper())
-    except ValueError:
-        return None
+    """Return the level named by text such as "T9", "t9" or "sacrum", or None."""
+    name = text.strip()
+    for level in Level:
+        if name.upper() == level.value.upper():
+            return level
+    return None

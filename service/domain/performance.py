@@ -1,7 +1,7 @@
 """Performance status: ECOG and Karnofsky (KPS), kept on their native scales.
 
 Sources: Oken MM et al. Am J Clin Oncol 1982;5(6):649–655 (ECOG); Karnofsky DA, Burchenal JH 1949
-(KPS). Conversion: there is no single ECOG↔KPS mapping (clinical-spec §8.3: Ma et al. 2010,
+(KPS). Conversion: there is no single ECOG↔KPS mapping (docs/clinical-rules.md §8.3: Ma et al. 2010,
 doi:10.1016/j.ejca.2010.06.126; the "common" calculator table; Prasad et al. 2018,
 doi:10.5306/wjco.v9.i7.140). ECOG is converted only where all three mappings agree on the
 Tokuhashi general-condition band (ECOG 0, 2, 4); ECOG 1 and 3 straddle bands.
@@ -21,12 +21,26 @@ ECOG_TEXT: Final = {
     3: "limited self-care; in bed or chair more than 50% of waking hours",
     4: "completely disabled; confined to bed or chair",
 }
-# KPS bands of the revised Tokuhashi "general condition" item (clinical-spec §4.1).
+# KPS bands of the revised Tokuhashi "general condition" item (docs/clinical-rules.md §4.1).
 KPS_POOR: Final = range(10, 41)
 KPS_MODERATE: Final = range(50, 71)
 KPS_GOOD: Final = range(80, 101)
 # The Tokuhashi points each ECOG grade can correspond to under the three published mappings.
 ECOG_TO_TOKUHASHI_POINTS: Final = {0: (2,), 1: (1, 2), 2: (1,), 3: (0, 1), 4: (0,)}
+# Every Karnofsky value some published mapping gives each ECOG grade (Ma 2010, the "common" table,
+# Prasad 2018; docs/clinical-rules.md §8.3). Outside these, the two scales disagree (§15.7).
+ECOG_KPS_CORRESPONDENCE: Final = {
+    0: frozenset({90, 100}),
+    1: frozenset({70, 80, 90}),
+    2: frozenset({50, 60, 70}),
+    3: frozenset({30, 40, 50, 60}),
+    4: frozenset({10, 20, 30, 40}),
+}
+
+
+def ecog_kps_agree(ecog: int, kps: int) -> bool:
+    """Whether an ECOG grade and a Karnofsky value can describe the same patient (§8.3, §15.7)."""
+    return kps in ECOG_KPS_CORRESPONDENCE.get(ecog, frozenset())
 
 
 @dataclass(frozen=True, slots=True)

@@ -1,8 +1,8 @@
 """Result types shared by every score, and the arithmetic of incomplete scores.
 
-A missing answer is never scored as 0 (clinical-spec §0, rule 2). Each item carries the set of
-points still possible; a score's possible totals are every sum (or combination) of those, and its
-band is stated only when all possible totals fall in one band.
+A missing answer is never scored as 0 (docs/clinical-rules.md §0, rule 2). Each item carries the
+set of points still possible; a score's possible totals are every sum (or combination) of those,
+and its band is stated only when all possible totals fall in one band.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ in neoplastic disease. Spine 2010;35(22):E1221–E1229. doi:10.1097/BRS.0b013e31
 Bands: Fourney DR, Frangou EM, Ryken TC, et al. J Clin Oncol 2011;29(22):3072–3077.
 doi:10.1200/JCO.2010.34.3897.
 
-Resolutions of the disagreements in clinical-spec §1.3:
+Resolutions of the disagreements in docs/clinical-rules.md §1.3:
 - collapse "≥ 50 %" scores 3 and "> 0 and < 50 %" scores 2 (the ">50 %" wording leaves exactly
   50 % in no row); "no collapse with > 50 % of the body involved" scores 1. Open item O-1.
 - pain scores 3 only when mechanical; unqualified "back pain" is not an answer.
@@ -120,18 +120,36 @@ def _item(key: str, label: str, table: dict, answer: Enum | None, input_name: st
     return known_item(key, label, options, table[answer], answer.value, (input_name,))
 
 
+def _location(level: Level) -> Item:
+    """The location item: known from a vertebra; a range for the sacrum without a segment.
+
+    docs/clinical-rules.md §15.10: an unsegmented sacral lesion is junctional (S1, 3 points) or
+    rigid (S2–S5, 0 points); the segment is what the record could still supply. The coccyx is not
+    defined by SINS (§1.4): every location stays open and nothing the record could add settles it.
+    """
+    options = sorted(set(LOCATION_POINTS.values()))
+    locations = level.sins_locations
+    if len(locations) == 1:
+        (location,) = locations
+        answer = f"{location.value} ({level.value})"
+        return known_item(
+            "location", "Location", options, LOCATION_POINTS[location], answer, ("level",)
+        )
+    if locations:
+        possible = [LOCATION_POINTS[location] for location in locations]
+        answer = f"{level.label}: " + " or ".join(loc.value for loc in locations)
+        return open_item(
+            "location", "Location", options, possible, answer, ("level",), ("sacral-segment",)
+        )
+    return open_item(
+        "location", "Location", options, options, f"{level.label}: not defined by SINS", ("level",)
+    )
+
+
 def score(inputs: Inputs) -> ScoreResult:
     """Score SINS for one level; unknown answers widen the range instead of counting as 0."""
-    location = inputs.level.sins_location
     items = (
-        known_item(
-            "location",
-            "Location",
-            sorted(set(LOCATION_POINTS.values())),
-            LOCATION_POINTS[location],
-            f"{location.value} ({inputs.level.value})",
-            ("level",),
-        ),
+        _location(inputs.level),
         _item("pain", "Pain", PAIN_POINTS, inputs.pain, "sins-pain"),
         _item(
             "bone-lesion", "Bone lesion", BONE_LESION_POINTS, inputs.bone_lesion, "sins-bone-lesion"

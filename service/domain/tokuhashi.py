@@ -4,11 +4,12 @@ Source: Tokuhashi Y, Matsuzaki H, Oda H, Oshima M, Ryu J. A revised scoring syst
 evaluation of metastatic spine tumor prognosis. Spine 2005;30(19):2186–2191.
 doi:10.1097/01.brs.0000180401.06919.a5 (table as reproduced in NICE CG75 Appendix 3).
 
-Resolutions (clinical-spec §4.3–4.4): the 2005 primary-site points (0/1/2/3/4/5), not the 1990
-version nor seed 004's shifted rows; vertebral body item ≥3 / 2 / 1; "unidentified" primary = 1
-(not Enkaoua's 0); bands 0–8 (< 6 months), 9–11 (≥ 6 months), 12–15 (≥ 1 year). Major internal
-organs = lung, liver, kidney, brain; a metastasis elsewhere (e.g. adrenal) leaves the item open.
-Prognostic scores are information only: NOMS never acts on them (clinical-spec §9.1).
+Resolutions (docs/clinical-rules.md §4.3–4.4): the 2005 primary-site points (0/1/2/3/4/5), not
+the 1990 version nor a shifted reproduction's rows; vertebral body item ≥3 / 2 / 1;
+"unidentified" primary = 1 (not Enkaoua's 0); bands 0–8 (< 6 months), 9–11 (≥ 6 months), 12–15
+(≥ 1 year). Major internal organs = lung, liver, kidney, brain; a metastasis elsewhere (e.g.
+adrenal) leaves the item open. Prognostic scores are information only: NOMS never acts on them
+(docs/clinical-rules.md §9.1).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from dataclasses import dataclass
 from typing import Final
 
 from service.domain import neurology, performance
-from service.domain.histology import PrimaryCancer, TokuhashiSite
+from service.domain.histology import PrimaryCancer, TokuhashiSite, primary_missing
 from service.domain.metastases import TOKUHASHI_MAJOR_ORGANS, Metastases, OrganMetastases
 from service.domain.neurology import Asia, Frankel
 from service.domain.performance import PerformanceStatus
@@ -145,8 +146,17 @@ def _major_organs(mets: Metastases) -> Item:
 def _primary_site(primaries: tuple[PrimaryCancer, ...]) -> Item:
     options = tuple(sorted(set(SITE_POINTS.values())))
     name = ("primary-cancer",)
+    # docs/clinical-rules.md §15.12: a known primary the table does not place is said as such,
+    # not listed as missing.
+    missing = name if primary_missing(primaries) else ()
     if not primaries or any(not p.tokuhashi for p in primaries):
-        answer = "unknown" if not primaries else "site not classifiable for Tokuhashi"
+        unplaced = [p.description for p in primaries if not p.tokuhashi]
+        answer = (
+            "unknown"
+            if not primaries
+            else f"{'; '.join(unplaced)}: not in Tokuhashi's primary-site groups "
+            "(a clinician classifies it)"
+        )
         return open_item(
             "primary-site",
             "Primary site",
@@ -154,11 +164,13 @@ def _primary_site(primaries: tuple[PrimaryCancer, ...]) -> Item:
             options,
             answer,
             name if primaries else (),
-            name,
+            missing,
         )
     groups = {group for p in primaries for group in p.tokuhashi}
     points = {SITE_POINTS[g] for g in groups}
     answer = "; ".join(sorted(g.value for g in groups))
+    if len(points) > 1 and not missing:
+        answer += " (the source does not say which)"
     return open_item(
         "primary-site",
         "Primary site",
@@ -166,7 +178,7 @@ def _primary_site(primaries: tuple[PrimaryCancer, ...]) -> Item:
         points,
         answer,
         name,
-        () if len(points) == 1 else name,
+        () if len(points) == 1 else missing,
     )
 
 

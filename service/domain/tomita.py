@@ -3,8 +3,9 @@
 Source: Tomita K, Kawahara N, Kobayashi T, Yoshida A, Murakami H, Akamaru T. Surgical strategy for
 spinal metastases. Spine 2001;26(3):298–306. doi:10.1097/00007632-200102010-00016.
 
-Resolutions (clinical-spec §5): rapid growth scores 4 (not 3), no visceral metastasis scores 0,
-bands 2–3 / 4–5 / 6–7 / 8–10 (seed 004's overlapping survival column is not used; open item O-8).
+Resolutions (docs/clinical-rules.md §5): rapid growth scores 4 (not 3), no visceral metastasis
+scores 0, bands 2–3 / 4–5 / 6–7 / 8–10 (a reproduction's overlapping survival column is not used;
+open item O-8).
 Tomita's growth groups are examples ("breast, thyroid, etc."): only the named primaries are
 classified, any other is left to a clinician. "Solitary or isolated" bone metastasis is read as
 exactly one bone metastasis, spine included; more than one is "multiple".
@@ -15,7 +16,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from service.domain.histology import PrimaryCancer, TomitaGrowth
+from service.domain.histology import PrimaryCancer, TomitaGrowth, primary_missing
 from service.domain.metastases import Metastases, VisceralMetastases
 from service.domain.scoring import Band, Item, ScoreResult, known_item, open_item, possible_totals
 
@@ -48,8 +49,15 @@ class Inputs:
 def _growth(primaries: tuple[PrimaryCancer, ...]) -> Item:
     options = (1, 2, 4)
     name = ("primary-cancer",)
+    # docs/clinical-rules.md §15.12: a known primary Tomita does not name is said as such.
+    missing = name if primary_missing(primaries) else ()
     if not primaries or any(p.tomita is None for p in primaries):
-        answer = "unknown" if not primaries else "not among Tomita's named primaries"
+        unnamed = [p.description for p in primaries if p.tomita is None]
+        answer = (
+            "unknown"
+            if not primaries
+            else f"{'; '.join(unnamed)}: not in Tomita's growth groups (a clinician classifies it)"
+        )
         return open_item(
             "primary-growth",
             "Primary tumour growth",
@@ -57,7 +65,7 @@ def _growth(primaries: tuple[PrimaryCancer, ...]) -> Item:
             options,
             answer,
             name if primaries else (),
-            ("primary-cancer",),
+            missing,
         )
     growths = {p.tomita for p in primaries if p.tomita is not None}
     points = {GROWTH_POINTS[g] for g in growths}
@@ -68,7 +76,7 @@ def _growth(primaries: tuple[PrimaryCancer, ...]) -> Item:
         points,
         "; ".join(sorted(g.value for g in growths)),
         name,
-        () if len(points) == 1 else name,
+        () if len(points) == 1 else missing,
     )
 
 

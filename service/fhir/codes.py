@@ -1,11 +1,13 @@
-"""Every FHIR system, code and canonical the service reads or writes (fhir-contract.md v1).
+"""Every FHIR system, code and canonical the service reads or writes.
+
+What is read: docs/fhir-input.md; what is written: docs/fhir-output.md.
 
 The Python twin of the FSH alias and CodeSystem files in ``profiles/``: a test compares the
 ``spine-oncology`` codes here with the generated CodeSystem. Standard codes are used only where the
-clinical spec (§11) or a published artefact verifies them; each external code below carries its
-verification level (V-IG published IG; V-2 two independent public artefacts; V-1 one artefact,
-open item O-9). Codes outside these tables are never guessed: an unknown primary-cancer code is
-"unclassified".
+clinical rules (docs/clinical-rules.md §11) or a published artefact verify them; each external code
+below carries its verification level (V-IG published IG; V-2 two independent public artefacts; V-1
+one artefact, open item O-9). Codes outside these tables are never guessed: an unknown
+primary-cancer code is "unclassified".
 """
 
 from __future__ import annotations
@@ -54,6 +56,7 @@ from service.domain.metastases import Organ, OrganMetastases, VisceralMetastases
 from service.domain.neurology import Ambulatory, Frankel
 from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
 from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
+from service.domain.urgency import Tier
 
 # --- Systems and canonicals ------------------------------------------------------------------
 
@@ -114,6 +117,7 @@ PROFILE_NESMS: Final = profile_url("noms-nesms-score")
 PROFILE_RECOMMENDATION: Final = profile_url("noms-recommendation")
 PROFILE_ASSESSMENT: Final = profile_url("noms-assessment")
 PROFILE_PROVENANCE: Final = profile_url("noms-provenance")
+PROFILE_URGENCY: Final = profile_url("noms-spine-urgency")
 
 
 @dataclass(frozen=True, slots=True)
@@ -136,7 +140,7 @@ class Code:
 # --- Our CodeSystem: code -> display (definitions live in profiles/input/fsh) ----------------
 
 SPINE_ONCOLOGY_CONCEPTS: Final[dict[str, str]] = {
-    # Findings read (fhir-contract §1)
+    # Findings read (docs/fhir-input.md)
     "sins-bone-lesion": "SINS bone lesion quality",
     "sins-alignment": "SINS radiographic spinal alignment",
     "sins-collapse": "SINS vertebral body collapse",
@@ -196,7 +200,7 @@ SPINE_ONCOLOGY_CONCEPTS: Final[dict[str, str]] = {
     "visceral-untreatable": "Untreatable visceral metastases",
     "stable": "Stable",
     "unstable": "Unstable",
-    # Results (fhir-contract §2)
+    # Results (docs/fhir-output.md)
     "sins-score": "SINS total score",
     "sins-stable": "SINS stable (0-6)",
     "sins-potentially-unstable": "SINS potentially unstable (7-12)",
@@ -259,6 +263,19 @@ SPINE_ONCOLOGY_CONCEPTS: Final[dict[str, str]] = {
     "flag-obtain-tissue-diagnosis": "Obtain a tissue diagnosis",
     "flag-conflicting-data": "Conflicting data",
     "flag-preliminary-data": "Preliminary data",
+    "flag-myelopathy-unexplained": "Myelopathy not explained by this level",
+    "flag-confirm-surgical-candidacy": "Confirm surgical candidacy",
+    "flag-prior-radiation-adjacent": "Prior radiation at an adjacent level",
+    # Urgency (docs/clinical-rules.md §15.2)
+    "spine-urgency": "Spine urgency",
+    "urgency-emergent": "Emergent",
+    "urgency-urgent": "Urgent",
+    "urgency-routine": "Routine",
+    "urgency-none": "None",
+    "urgency-undetermined": "Undetermined",
+    "urgency-at-least": "Urgency at least",
+    "urgency-at-most": "Urgency at most",
+    "urgency-reason": "Urgency reason",
     # Item codes added to the contract (docs/fhir-output.md)
     "tokuhashi-general-condition": "Tokuhashi general condition",
     "tokuhashi-extraspinal-bone-metastases": "Tokuhashi extraspinal bone metastases",
@@ -375,7 +392,7 @@ KARNOFSKY_ANSWERS: Final = {  # V-IG LOINC answer list LL4986-7
 }
 ALBUMIN_UNITS_TO_G_PER_DL: Final = {"g/dL": 1.0, "g/L": 0.1}
 
-# Vertebral body structures C1–S5 (clinical-spec §11.3, V-IG eHDSI body site value set).
+# Vertebral body structures C1–S5 (docs/clinical-rules.md §11.3, V-IG eHDSI body site value set).
 VERTEBRA: Final[dict[Level, Code]] = {
     level: Code(SNOMED, code, display)
     for level, code, display in (
@@ -408,9 +425,21 @@ VERTEBRA: Final[dict[Level, Code]] = {
         (Level.S3, "49967005", "Structure of third sacral vertebra"),
         (Level.S4, "69950008", "Structure of fourth sacral vertebra"),
         (Level.S5, "21452006", "Structure of fifth sacral vertebra"),
+        # Groupers of the same value set: a sacral lesion without its segment, and the coccyx
+        # (docs/clinical-rules.md §15.10; displays as in DICOM CID 4).
+        (Level.SACRUM, "54735007", "Sacrum"),
+        (Level.COCCYX, "64688005", "Coccyx"),
     )
 }
 LEVEL_BY_SNOMED: Final = {code.code: level for level, code in VERTEBRA.items()}
+# Spinal regions as body sites of radiotherapy (V-IG, same eHDSI value set): a course coded to a
+# region covers every level of it (docs/clinical-rules.md §15.9). The sacrum (54735007) is the
+# level "sacrum, segment not given", which covers every sacral segment.
+REGION_BY_SNOMED: Final = {
+    "84667006": Region.CERVICAL,  # Bone structure of cervical vertebra
+    "35769007": Region.THORACIC,  # Bone structure of thoracic vertebra
+    "73903008": Region.LUMBAR,  # Bone structure of lumbar vertebra
+}
 # Spinal cord structures (SCT 2748008 is [U] in the contract; regions V-IG mCODE TG-263 map).
 SPINAL_CORD_SITES: Final = frozenset({"2748008", "54785003", "50800009", "60051002"})
 # Organ body structures (V-2: DICOM CID 4 and FHIR examples).
@@ -422,7 +451,7 @@ ORGAN_BY_SNOMED: Final = {
     "64033007": Organ.KIDNEY,
 }
 
-# Metastases (fhir-contract §1).
+# Metastases (docs/fhir-input.md).
 SCT_SECONDARY_MALIGNANT: Final = "128462008"  # V-IG mCODE
 SCT_SECONDARY_BONE: Final = "94222008"  # V-1
 SCT_SECONDARY_VERTEBRAL_COLUMN: Final = "94602001"  # V-1
@@ -430,13 +459,17 @@ SPINAL_METASTASIS_SNOMED: Final = frozenset(
     {SCT_SECONDARY_MALIGNANT, SCT_SECONDARY_BONE, SCT_SECONDARY_VERTEBRAL_COLUMN}
 )
 SECONDARY_ORGAN_SNOMED: Final = {"94225005": Organ.BRAIN}  # V-IG mCODE example
-ICD_SECONDARY_BONE: Final = frozenset({"C79.51", "C79.5"})  # ICD-10-CM, ICD-10
+# ICD-10-CM, ICD-10; C7B.03 secondary carcinoid of bone (docs/clinical-rules.md §15.6).
+ICD_SECONDARY_BONE: Final = frozenset({"C79.51", "C79.5", "C7B.03"})
 ICD_INTRAMEDULLARY: Final = "C79.49"  # ICD-10-CM, with a spinal-cord bodySite
+# ICD-10-CM secondary malignant neoplasm of cerebral meninges: leptomeningeal disease
+# (docs/clinical-rules.md §15.11). C79.49 with a spinal-meninges body site would be too, but no
+# SNOMED CT code for the spinal meninges is verified (O-9), so none is accepted.
+ICD_LEPTOMENINGEAL: Final = "C79.32"
 
 # Neurology and compression conditions.
-CORD_COMPRESSION: Final = frozenset(
-    {(SNOMED, "71286001"), (ICD10CM, "G95.20"), (ICD10, "G95.2")}  # V-2 / clinical-spec §11
-)
+# V-2; docs/clinical-rules.md §11
+CORD_COMPRESSION: Final = frozenset({(SNOMED, "71286001"), (ICD10CM, "G95.20"), (ICD10, "G95.2")})
 CAUDA_EQUINA_SYNDROME: Final = frozenset(
     {(SNOMED, "192970008"), (ICD10, "G83.4"), (ICD10CM, "G83.4")}
 )
@@ -453,7 +486,7 @@ RADIOTHERAPY_PROCEDURES: Final = frozenset(
     }
 )
 
-# --- Primary cancer -> classification (fhir-contract §1: one table, in code) -----------------
+# --- Primary cancer -> classification (docs/fhir-input.md: one table, in code) -----------------
 
 
 @dataclass(frozen=True, slots=True)
@@ -587,14 +620,46 @@ def primary_from_icd(code: str) -> PrimaryCode | None:
 
 
 def is_primary_malignant_icd(code: str) -> bool:
-    """True for C00–C76, C7A (ICD-10-CM) and C80–C96: primary malignant neoplasms."""
+    """True for C00–C76 (but C44), C4A and C7A (ICD-10-CM) and C80–C96: primary malignancies.
+
+    C44 (non-melanoma skin cancer) is a malignancy but never the primary of a bone metastasis
+    (docs/clinical-rules.md §15.6): see :func:`not_candidate_primary_icd`.
+    """
     code = code.strip().upper()
-    if code.startswith("C7A"):
+    if code.startswith(("C4A", "C7A")):
         return True
     if len(code) < 3 or code[0] != "C" or not (code[1:3].isascii() and code[1:3].isdigit()):
         return False
     category = int(code[1:3])
-    return category <= 76 or 80 <= category <= 96
+    return (category <= 76 and category != 44) or 80 <= category <= 96
+
+
+def not_candidate_primary_icd(code: str) -> str | None:
+    """Why an ICD-10(-CM) cancer code cannot be the primary of a bone metastasis, else None.
+
+    docs/clinical-rules.md §15.6: non-melanoma skin cancer (C44) and in-situ neoplasms (D00–D09)
+    are listed but not used.
+    """
+    code = code.strip().upper()
+    if code.startswith("C44"):
+        return "non-melanoma skin cancer, not a candidate primary"
+    if len(code) >= 3 and code[0] == "D" and code[1:3].isdigit() and int(code[1:3]) <= 9:
+        return "in-situ neoplasm, not a candidate primary"
+    return None
+
+
+# ICD-O-3 basal cell carcinomas (8090-8098): skin cancers whatever the site code says.
+_BASAL_CELL: Final = range(8090, 8099)
+
+
+def not_candidate_morphology(code: str) -> str | None:
+    """Why an ICD-O-3 morphology rules a cancer out as primary (in situ /2, basal cell), or None."""
+    morphology, _, behaviour = code.strip().partition("/")
+    if behaviour == "2":
+        return "in-situ neoplasm, not a candidate primary"
+    if morphology.isdigit() and int(morphology) in _BASAL_CELL:
+        return "basal cell carcinoma (non-melanoma skin cancer), not a candidate primary"
+    return None
 
 
 def histology_from_icdo3(code: str) -> Histology | None:
@@ -655,8 +720,12 @@ FLAG: Final = {
     Flag.OBTAIN_TISSUE_DIAGNOSIS: "flag-obtain-tissue-diagnosis",
     Flag.CONFLICTING_DATA: "flag-conflicting-data",
     Flag.PRELIMINARY_DATA: "flag-preliminary-data",
+    Flag.MYELOPATHY_UNEXPLAINED: "flag-myelopathy-unexplained",
+    Flag.CONFIRM_SURGICAL_CANDIDACY: "flag-confirm-surgical-candidacy",
+    Flag.PRIOR_RADIATION_ADJACENT: "flag-prior-radiation-adjacent",
 }
 ESCC_GRADE_CODE: Final = {grade: code for code, grade in ESCC_GRADE.items()}
+URGENCY_TIER: Final = {tier: f"urgency-{tier.value}" for tier in Tier}
 SINS_BAND: Final = {
     "stable": "sins-stable",
     "potentially-unstable": "sins-potentially-unstable",

@@ -1,15 +1,13 @@
 """An assessment → the profiled Observations, RiskAssessments and Provenance of the contract.
 
-Shapes follow fhir-contract §2 as detailed in docs/fhir-output.md. Identifiers are deterministic:
-a SHA-256 over the patient, the result kind, the level and the result's content (which is a
-function of the inputs and the resources they came from) plus the rule-set version, so writing
-the same assessment twice yields the same identifiers and a conditional create adds nothing.
+Shapes as in docs/fhir-output.md. Identifiers are deterministic (identity.py): what a result says
+and the rule-set version, never the package version, prose or time, so writing the same assessment
+twice, or again after an upgrade that changes no rule, creates nothing new.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -23,12 +21,22 @@ from service.domain.levels import Level
 from service.domain.noms import Recommendation
 from service.domain.risk import RiskEstimate
 from service.domain.scoring import Item, ScoreResult
+from service.domain.urgency import Tier, Urgency, headline
 from service.fhir import codes
 from service.fhir.codes import Code, so
 from service.fhir.extract import Extraction
+from service.fhir.identity import identity_content, result_identifier
 
 SERVICE_NAME = "NOMS-CDS"
 _URN_NAMESPACE = uuid.UUID("6f1f3c2e-9a57-4c1e-8d0b-2b7c7f0e5a11")  # ours: fullUrls of results
+__all__ = [
+    "Emitted",
+    "collection_bundle",
+    "emit",
+    "identity_content",
+    "input_references",
+    "provenance",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -137,25 +145,7 @@ class _Builder:
         return self._finish(kind, level, resource)
 
     def _finish(self, kind: str, level: Level | None, resource: dict[str, Any]) -> Emitted:
-        content = {
-            k: v
-            for k, v in resource.items()
-            if k not in ("effectiveDateTime", "issued", "occurrenceDateTime")
-        }
-        digest = hashlib.sha256(
-            json.dumps(
-                [
-                    self.patient_ref,
-                    kind,
-                    level.value if level else None,
-                    content,
-                    self.assessment.rule_set,
-                ],
-                sort_keys=True,
-                separators=(",", ":"),
-            ).encode()
-        ).hexdigest()[:24]
-        value = f"{kind}-{level.value if level else 'patient'}-{digest}"
+        value = result_identifier(self.patient_ref, kind, level, resource, self.assessment.rule_set)
         resource["identifier"] = [{"system": codes.RESULT_IDENTIFIER_SYSTEM, "value": value}]
         # identifier first after meta, for readers of the JSON
         ordered = {
@@ -212,7 +202,7 @@ class _Builder:
         body["note"] = [
             {
                 "text": text + " Class = response to conventional external beam "
-                "radiotherapy (NOMS, clinical-spec §3)."
+                "radiotherapy (NOMS, docs/clinical-rules.md §3)."
             }
         ]
         return self._observation(
@@ -331,6 +321,33 @@ class _Builder:
             body,
         )
 
+    def urgency(self, u: Urgency, keys: Sequence[str], level: Level | None) -> Emitted:
+        """The urgency of a level (with bodySite) or of the patient (docs/clinical-rules.md
+        §15.2): the tier when certain, else undetermined with the range as components."""
+
+        def tier(t: Tier) -> dict[str, Any]:
+            return so(codes.URGENCY_TIER[t]).concept()
+
+        value = so(codes.URGENCY_TIER[u.tier] if u.tier else "urgency-undetermined")
+        components: list[dict[str, Any]] = [
+            {"code": so("urgency-at-least").concept(), "valueCodeableConcept": tier(u.at_least)},
+            {"code": so("urgency-at-most").concept(), "valueCodeableConcept": tier(u.at_most)},
+        ]
+        components += [
+            {"code": so("urgency-reason").concept(), "valueString": reason} for reason in u.reasons
+        ]
+        components += [
+            {"code": so("noms-missing").concept(), "valueString": name} for name in u.deciding
+        ]
+        body = {
+            "valueCodeableConcept": value.concept(),
+            "note": [{"text": headline(u)}],
+            "component": components,
+        }
+        return self._observation(
+            "spine-urgency", codes.PROFILE_URGENCY, "spine-urgency", keys, level, body
+        )
+
     def risk_assessment(self, la: LevelAssessment, basis: Sequence[Emitted]) -> Emitted:
         rec = la.recommendation
         level = la.level.value
@@ -370,11 +387,14 @@ class _Builder:
 def emit(
     assessment: Assessment, extraction: Extraction, now: datetime, version: str
 ) -> list[Emitted]:
-    """Every result resource of an assessment, patient-level first, then level by level."""
+    """Every result resource of an assessment: the patient's urgency first, then the patient's
+    results, then level by level (each level's urgency first)."""
     builder = _Builder(assessment, extraction, now, version)
+    builder.urgency(assessment.urgency, assessment.urgency_inputs, None)
     radiosensitivity = builder.radiosensitivity()
     builder.prognostic_scores()
     for la in assessment.levels:
+        builder.urgency(la.urgency, (*la.urgency_inputs, input_key("level", la.level)), la.level)
         recommendation = builder.recommendation(la)
         if la.lesion.out_of_scope is not None:
             builder.risk_assessment(la, (recommendation,))

@@ -66,7 +66,7 @@ def breast_patient(**changes) -> PatientFindings:
 
 def test_whole_assessment_of_a_documented_patient():
     result = assess(breast_patient())
-    assert result.rule_set == RULE_SET == "NOMS-CDS rule set 1"
+    assert result.rule_set == RULE_SET == "NOMS-CDS rule set 2"
     assert result.radiosensitivity is Radiosensitivity.SOLID
     # Tokuhashi: KPS 80 (2) + 0 extraspinal (2) + 2 vertebrae (1) + no organ mets (2)
     # + breast (5) + Frankel E (2) = 14.
@@ -107,8 +107,7 @@ def test_inputs_are_keyed_by_level():
     assert t9.noms_inputs == (
         *t9.sins_inputs,
         "T9/escc-grade",
-        "myelopathy",
-        "cauda-equina-syndrome",
+        "myelopathy",  # cauda equina syndrome cannot arise at T9 (docs/clinical-rules.md §15.1)
         "surgical-candidate",
         "primary-cancer",
         "T9/stability-assessment",
@@ -131,7 +130,10 @@ def test_conflicting_and_preliminary_inputs_flag_only_the_levels_that_use_them()
     )
     t9, l3 = assess(findings).levels
     assert t9.recommendation.flags == (Flag.CONFLICTING_DATA, Flag.PRELIMINARY_DATA)
-    assert l3.recommendation.flags == (Flag.PRELIMINARY_DATA,)
+    # Myelopathy cannot arise at L3 (docs/clinical-rules.md §15.1): L3 does not use it.
+    assert l3.recommendation.flags == ()
+    ces = assess(breast_patient(preliminary=frozenset({"cauda-equina-syndrome"}))).levels
+    assert [la.recommendation.flags for la in ces] == [(), (Flag.PRELIMINARY_DATA,)]
 
 
 def test_a_conflict_in_an_input_the_level_does_not_use_raises_no_flag():

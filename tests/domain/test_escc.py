@@ -1,4 +1,4 @@
-"""ESCC grade -> low/high category (clinical-spec §2), cord compression, below-conus behaviour."""
+"""ESCC grade -> low/high category (docs/clinical-rules.md §2), cord compression, the conus."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ ABOVE_CONUS = [level for level in Level if not level.below_conus]
 BELOW_CONUS = [level for level in Level if level.below_conus]
 
 
-# clinical-spec §2 [S 003]: "scores of 0 to 1c constituting low-grade compression and scores of
-# 2 and 3 constituting high-grade compression"; 1c is flagged (controversial, Radiopaedia [V]).
+# docs/clinical-rules.md §2 (Newman 2023): 0 to 1c are low-grade compression, 2 and 3 high-grade;
+# 1c is flagged (controversial, Radiopaedia).
 @pytest.mark.parametrize(
     ("grade", "category", "flag_1c"),
     [
@@ -52,7 +52,7 @@ def test_nothing_known_leaves_the_category_open():
 
 
 def test_cord_compression_without_grade_is_high_grade():
-    # clinical-spec §2: "spinal cord compression" implies grade >= 2 even without the sub-grade.
+    # docs/clinical-rules.md §2: "spinal cord compression" implies grade >= 2, sub-grade unknown.
     result = categorize(Inputs(Level.T9, None, cord_compression_reported=True))
     assert (result.grade, result.category, result.conflict, result.missing) == (
         None,
@@ -103,7 +103,8 @@ def test_below_the_conus(level: Level, grade: Grade, category: Category | None):
     result = categorize(Inputs(level, grade))
     assert result.category is category
     assert result.grade is grade
-    assert result.missing == (() if category else ("escc-category",))
+    # The category below the conus is a clinician's judgement, not a chart input (§15.12).
+    assert result.missing == ()
     assert any("O-3" in note for note in result.notes) is (category is None)
     assert result.flag_1c is (grade is Grade.G1C)
 
@@ -115,7 +116,7 @@ def test_conus_boundary_l1_cord_l2_cauda_equina():
 
 def test_cord_compression_below_the_conus_is_left_to_a_clinician():
     result = categorize(Inputs(Level.L4, None, cord_compression_reported=True))
-    assert (result.category, result.missing) == (None, ("escc-category",))
+    assert (result.category, result.missing) == (None, ())
     assert result.inputs == ("cord-compression",)
 
 

@@ -27,7 +27,7 @@ from service.domain.levels import Level
          "neither", "ces-unknown", "myelopathy-unknown", "nothing-known"],
 )  # fmt: skip
 def test_cauda_equina_syndrome_counts_as_myelopathy(myelopathy, cauda_equina, expected):
-    # clinical-spec §9.1: treat CES as equivalent to myelopathy.
+    # docs/clinical-rules.md §9.1: treat CES as equivalent to myelopathy.
     findings = PatientFindings(myelopathy=myelopathy, cauda_equina=cauda_equina)
     assert findings.myelopathy_or_ces is expected
 

@@ -1,4 +1,4 @@
-"""Primary cancer classification: NOMS radiosensitivity (clinical-spec §3) and site groups."""
+"""Primary cancer: NOMS radiosensitivity (docs/clinical-rules.md §3) and the site groups."""
 
 from __future__ import annotations
 
@@ -23,19 +23,19 @@ UNCL = Radiosensitivity.UNCLASSIFIED
 ALL_SITES = {name: value for name, value in vars(h).items() if isinstance(value, SiteProfile)}
 
 
-# clinical-spec §3, one row per histology named there (sources: seed 003 Newman 2023, seed 004
+# docs/clinical-rules.md §3, one row per histology named there (sources: Newman 2023,
 # Badve 2021), plus the rows of the "unclassified" and "unknown" classes.
 @pytest.mark.parametrize(
     ("site", "histology", "expected"),
     [
-        # Haematological: lymphoma, multiple myeloma, plasmacytoma [S 003; S 004].
+        # Haematological: lymphoma, multiple myeloma, plasmacytoma [Newman 2023; Badve 2021].
         (h.LYMPHOMA, None, HEM),
         (h.MULTIPLE_MYELOMA, None, HEM),
         (h.PLASMACYTOMA, None, HEM),
         (h.UNSPECIFIED_SITE, Histology.MYELOMA, HEM),
         (h.UNSPECIFIED_SITE, Histology.PLASMACYTOMA, HEM),
         # Solid radiosensitive: breast, prostate, ovarian, neuroendocrine carcinoma, seminoma
-        # [S 003]; small cell [S 004].
+        # [Newman 2023]; small cell [Badve 2021].
         (h.BREAST, None, SOLID),
         (h.PROSTATE, None, SOLID),
         (h.OVARY, None, SOLID),
@@ -130,7 +130,7 @@ def test_small_cell_morphology_is_radiosensitive_in_any_site(site: SiteProfile):
 @pytest.mark.parametrize(
     ("site", "expected"),
     [
-        (h.LUNG, RES),  # lung adenocarcinoma / squamous = NSCLC (clinical-spec §3)
+        (h.LUNG, RES),  # lung adenocarcinoma / squamous = NSCLC (docs/clinical-rules.md §3)
         (h.BREAST, SOLID),  # adenocarcinoma of the breast stays radiosensitive
         (h.PROSTATE, SOLID),
         (h.OVARY, SOLID),
@@ -161,7 +161,7 @@ def test_description_names_site_and_histology():
 @pytest.mark.parametrize(
     ("site", "histology", "growth"),
     [
-        # clinical-spec §5: slow (breast, thyroid), moderate (kidney, uterus), rapid (lung,
+        # docs/clinical-rules.md §5: slow (breast, thyroid), moderate (kidney, uterus), rapid (lung,
         # stomach); any other primary is left to a clinician.
         (h.BREAST, None, TomitaGrowth.SLOW),
         (h.THYROID, None, TomitaGrowth.SLOW),
@@ -200,7 +200,8 @@ def test_tomita_growth_only_for_named_primaries(site, histology, growth):
 @pytest.mark.parametrize(
     ("site", "histology", "favourable", "lung"),
     [
-        # modified Bauer (clinical-spec §6.2): favourable = breast, kidney, lymphoma, myeloma.
+        # modified Bauer (docs/clinical-rules.md §6.2): favourable = breast, kidney, lymphoma,
+        # myeloma.
         (h.BREAST, None, True, False),
         (h.KIDNEY, None, True, False),
         (h.LYMPHOMA, None, True, False),
@@ -243,7 +244,7 @@ def test_renal_cell_and_hepatocellular_morphology_imply_their_organ():
 
 
 def test_osteosarcoma_is_in_tokuhashis_lung_group():
-    # clinical-spec §4.1: "Lung, osteosarcoma, stomach, bladder, oesophagus, pancreas" = 0.
+    # docs/clinical-rules.md §4.1: "Lung, osteosarcoma, stomach, bladder, oesophagus, pancreas" = 0.
     assert classify(h.BONE, Histology.OSTEOSARCOMA).tokuhashi == frozenset(
         {TokuhashiSite.LUNG_STOMACH_GROUP}
     )

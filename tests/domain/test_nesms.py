@@ -1,4 +1,4 @@
-"""NESMS (clinical-spec §6.3): min(3, 2·[mBS ≥ 3] + [ambulatory] + [albumin ≥ 3.5 g/dL])."""
+"""NESMS (docs/clinical-rules.md §6.3): min(3, 2·[mBS ≥ 3] + [ambulatory] + [albumin ≥ 3.5])."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ from itertools import product
 import pytest
 
 from service.domain import nesms
-from service.domain.nesms import Inputs
+from service.domain.nesms import Comparator, Inputs
 from service.domain.neurology import Ambulatory
 
 AMBULATORY = [None, *Ambulatory]
@@ -116,3 +116,31 @@ def test_totals_are_those_of_every_completion(bauer, ambulatory, albumin):
         missing.append("albumin")
     assert result.missing == tuple(missing)
     assert bool(result.notes) is (max(raw for _, raw in completions) > 3)
+
+
+# docs/clinical-rules.md §15.8: a comparator makes the value a bound on the 3.5 g/dL threshold.
+BOUNDS = [
+    # value, comparator, points
+    (3.5, Comparator.LT, (0,)),
+    (3.4, Comparator.LE, (0,)),
+    (3.5, Comparator.LE, (0, 1)),
+    (4.0, Comparator.LT, (0, 1)),
+    (3.5, Comparator.GE, (1,)),
+    (3.5, Comparator.GT, (1,)),
+    (3.0, Comparator.GT, (0, 1)),
+    (3.5, None, (1,)),
+]
+
+
+@pytest.mark.parametrize(("value", "comparator", "points"), BOUNDS)
+def test_albumin_bounds(value, comparator, points):
+    result = nesms.score(Inputs((0,), Ambulatory.NON_AMBULATORY, value, comparator))
+    assert result.item("albumin").possible == points
+    assert ("albumin" in result.missing) is (len(points) > 1)
+
+
+@pytest.mark.parametrize(
+    ("g_per_dl", "plausible"), [(0.4, False), (0.5, True), (7.0, True), (7.1, False), (35, False)]
+)
+def test_albumin_plausible_range(g_per_dl, plausible):
+    assert nesms.albumin_plausible(g_per_dl) is plausible

@@ -1,4 +1,4 @@
-"""Frankel and ASIA grades and the Tokuhashi palsy item (clinical-spec §4.1, §8.4, §8.5)."""
+"""Frankel and ASIA grades, the Tokuhashi palsy item (docs/clinical-rules.md §4.1, §8.4-8.5)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 from service.domain.neurology import Asia, Frankel, palsy_points
 
 
-# clinical-spec §4.1/§8.4: complete (Frankel A, B) 0; incomplete (C, D) 1; none (E) 2.
+# docs/clinical-rules.md §4.1/§8.4: complete (Frankel A, B) 0; incomplete (C, D) 1; none (E) 2.
 @pytest.mark.parametrize(
     ("grade", "points"),
     [(Frankel.A, 0), (Frankel.B, 0), (Frankel.C, 1), (Frankel.D, 1), (Frankel.E, 2)],
@@ -17,7 +17,8 @@ def test_frankel_palsy_points(grade: Frankel, points: int):
     assert palsy_points(grade, None) == ((points,), f"Frankel {grade.value}", ("frankel-grade",))
 
 
-# clinical-spec §8.5: AIS and Frankel are not interchangeable except A -> complete, E -> none;
+# docs/clinical-rules.md §8.5: AIS and Frankel are not interchangeable except A -> complete,
+# E -> none;
 # AIS B-D only say that there is a deficit.
 @pytest.mark.parametrize(
     ("grade", "points"),

@@ -1,7 +1,7 @@
-"""NOMS recommendation (clinical-spec §9): rows R1–R10, special cases A–J, undefined branches.
+"""NOMS recommendation (docs/clinical-rules.md §9): rows R1–R10, special cases A–J, the rest.
 
 Rows are reconstructed from Laufer 2013 / Barzilai 2017 (§9.2, open item O-7); special cases from
-Newman 2023 (seed 003) and Badve 2021 (seed 004) (§9.4); the algorithm is §9.6. Each row below
+Newman 2023 and Badve 2021 (§9.4); the algorithm is §9.6. Each row below
 asserts the whole recommendation: plan, its three parts, rule ids, flags and missing inputs.
 """
 
@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from service.domain import escc, noms, sins
+from service.domain import escc, neurology, noms, sins
 from service.domain.escc import Grade
 from service.domain.findings import OutOfScope, StabilityCall
 from service.domain.histology import Radiosensitivity
@@ -98,8 +98,7 @@ def make(
     return noms.Inputs(
         level=level,
         escc=escc.categorize(escc.Inputs(level, grade, cord)),
-        myelopathy=myelopathy,
-        cauda_equina=ces,
+        neurology=neurology.at_level(level, myelopathy, ces),
         radiosensitivity=o,
         sins=m if isinstance(m, sins.ScoreResult) else sins_at(level, m),
         surgeon_stability=call,
@@ -138,7 +137,7 @@ def check(inputs: noms.Inputs, expected: tuple) -> noms.Recommendation:
 
 
 # ---------------------------------------------------------------------------------------------
-# R1–R10 (clinical-spec §9.2), every input known.
+# R1–R10 (docs/clinical-rules.md §9.2), every input known.
 
 CORE_ROWS = [
     # R1: low-grade ESCC, no myelopathy, radiosensitive, stable -> cEBRT.
@@ -214,7 +213,7 @@ def test_summary_line():
 
 
 # ---------------------------------------------------------------------------------------------
-# Special cases A–J (clinical-spec §9.4).
+# Special cases A–J (docs/clinical-rules.md §9.4).
 
 SPECIAL_ROWS = [
     # A: radiosensitive solid tumour with myelopathy/CES -> consider urgent decompression, then
@@ -222,7 +221,10 @@ SPECIAL_ROWS = [
     ("A", make(SOLID, grade=Grade.G2, myelopathy=True),
      (URGENT, CEBRT, DECOMPRESSION, NO_STAB, ("R5", "special-A", "special-F"),
       (Flag.CONSIDER_UPFRONT_SURGERY,))),
-    ("A-cauda-equina-syndrome", make(SOLID, grade=Grade.G3, myelopathy=False, ces=True),
+    # Cauda equina syndrome arises only at L1-S5 (docs/clinical-rules.md §15.1): the CES rows
+    # below are at L1, where high-grade compression is still graded on the cord scale.
+    ("A-cauda-equina-syndrome",
+     make(SOLID, grade=Grade.G3, myelopathy=False, ces=True, level=Level.L1),
      (URGENT, CEBRT, DECOMPRESSION, NO_STAB, ("R5", "special-A", "special-F"),
       (Flag.CONSIDER_UPFRONT_SURGERY,))),
     ("A-unstable", make(SOLID, grade=Grade.G3, myelopathy=True, m="unstable"),
@@ -232,7 +234,7 @@ SPECIAL_ROWS = [
     # stabilization still governed by M.
     ("B", make(HEM, grade=Grade.G3, myelopathy=True),
      (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R5", "special-B"))),
-    ("B-cauda-equina-syndrome", make(HEM, grade=Grade.G2, ces=True, s=False),
+    ("B-cauda-equina-syndrome", make(HEM, grade=Grade.G2, ces=True, s=False, level=Level.L1),
      (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R5", "special-B"))),
     ("B-unstable", make(HEM, grade=Grade.G3, myelopathy=True, m="unstable"),
      (STAB_CEBRT, CEBRT, NO_SURGERY, STAB, ("R6", "special-B"))),
@@ -242,7 +244,7 @@ SPECIAL_ROWS = [
      (URGENT, RAD_UNDET, DECOMPRESSION, NO_STAB, ("special-C",),
       (Flag.OBTAIN_TISSUE_DIAGNOSIS,))),
     ("C-cauda-equina-syndrome-unstable",
-     make(UNKNOWN, grade=None, cord=True, ces=True, m="unstable"),
+     make(UNKNOWN, grade=None, cord=True, ces=True, m="unstable", level=Level.L1),
      (URGENT, RAD_UNDET, DECOMPRESSION, STAB, ("special-C",), (Flag.OBTAIN_TISSUE_DIAGNOSIS,))),
     ("C-unable-to-tolerate-surgery", make(UNKNOWN, grade=Grade.G2, myelopathy=True, s=False),
      (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("special-C",), (Flag.OBTAIN_TISSUE_DIAGNOSIS,))),
@@ -263,7 +265,7 @@ SPECIAL_ROWS = [
     ("E-unstable-unable", make(RES, grade=Grade.G2, m="unstable", s=False),
      (STAB_CEBRT, CEBRT, NO_SURGERY, STAB, ("R10", "special-E"),
       (Flag.HYPOFRACTIONATED_SRS_OPTION,))),
-    ("E-not-with-myelopathy", make(RES, grade=Grade.G2, ces=True, s=False),
+    ("E-not-with-myelopathy", make(RES, grade=Grade.G2, ces=True, s=False, level=Level.L1),
      (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R8",))),
     ("E-not-for-grade-3", make(RES, grade=Grade.G3, s=False),
      (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R8",))),
@@ -278,10 +280,9 @@ SPECIAL_ROWS = [
     # J: chordoma with high-grade ESCC and myelopathy: intralesional resection then SRS; the
     # histology is unclassified (§3), so a surgeon decides.
     ("J", make(UNCLASSIFIED, grade=Grade.G3, myelopathy=True, chordoma=True),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("special-J",), (), ("radiosensitivity",))),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("special-J",))),
     ("J-chordoma-without-myelopathy", make(UNCLASSIFIED, grade=Grade.G3, chordoma=True),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",), (),
-      ("radiosensitivity",))),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",))),
 ]  # fmt: skip
 
 
@@ -295,7 +296,6 @@ def test_special_cases(inputs: noms.Inputs, expected: tuple):
 
 
 def test_special_case_a_for_a_patient_unable_to_tolerate_surgery_keeps_r5():
-    # Whether special-A and its flag are still shown is open (see the xfail test at the end).
     rec = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
     assert core(rec) == (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB)
     assert rec.rules[0] == "R5"
@@ -308,7 +308,7 @@ def test_special_case_j_rationale_names_intralesional_resection():
 
 
 # H: prior radiation to the level -> where the table says cEBRT, SRS re-irradiation with a
-# radiation-oncology review of the cumulative cord dose (seed 004: cEBRT contraindicated).
+# radiation-oncology review of the cumulative cord dose (Badve 2021: cEBRT contraindicated).
 PRIOR_RADIATION_ROWS = [
     ("R1", make(SOLID, prior=True),
      (SRS_PLAN, REIRR, NO_SURGERY, NO_STAB, ("R1", "special-H"), (Flag.REIRRADIATION,))),
@@ -337,7 +337,7 @@ PRIOR_RADIATION_ROWS = [
       (Flag.REIRRADIATION, Flag.OBTAIN_TISSUE_DIAGNOSIS))),
     ("unclassified", make(UNCLASSIFIED, prior=True),
      (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",),
-      (Flag.REIRRADIATION,), ("radiosensitivity",))),
+      (Flag.REIRRADIATION,))),
 ]  # fmt: skip
 
 
@@ -375,16 +375,24 @@ def test_unknown_prior_radiation_keeps_the_plan_and_is_listed_as_missing(inputs,
 
 
 # ---------------------------------------------------------------------------------------------
-# Branches the table does not define (clinical-spec §9.3): hand back to a clinician.
+# Branches the table does not define (docs/clinical-rules.md §9.3): hand back to a clinician.
 
 UNDEFINED_ROWS = [
     # Low-grade ESCC with myelopathy/CES: other causes must be excluded.
-    ("low-grade-myelopathy-solid", make(SOLID, grade=Grade.G1B, myelopathy=True),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-low-grade-escc-myelopathy",))),
-    ("low-grade-myelopathy-haematological", make(HEM, grade=Grade.G0, myelopathy=True),
+    # Low-grade 1c with myelopathy stays a human decision (docs/clinical-rules.md §15.1; grades
+    # 0-1b that cannot explain it follow the "no myelopathy" rows: test_clinical_review.py).
+    ("low-grade-myelopathy-solid", make(SOLID, grade=Grade.G1C, myelopathy=True),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-low-grade-escc-myelopathy",),
+      (Flag.ESCC_1C,))),
+    ("low-grade-myelopathy-haematological", make(HEM, grade=Grade.G1C, myelopathy=True),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-low-grade-escc-myelopathy",),
+      (Flag.ESCC_1C,))),
+    # At L1 (conus) grade 1b can reach the neural elements.
+    ("low-grade-myelopathy-conus-1b", make(SOLID, grade=Grade.G1B, myelopathy=True,
+                                           level=Level.L1),
      (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-low-grade-escc-myelopathy",))),
     ("low-grade-ces-radioresistant-unstable",
-     make(RES, grade=Grade.G1C, ces=True, m="unstable"),
+     make(RES, grade=Grade.G1C, ces=True, m="unstable", level=Level.L1),
      (NEEDS, RAD_UNDET, SURG_UNDET, STAB, ("undefined-low-grade-escc-myelopathy",),
       (Flag.ESCC_1C,))),
     # SINS 7–12 without the surgeon's call: both candidate rows, surgical consultation, flag.
@@ -406,8 +414,7 @@ UNDEFINED_ROWS = [
       ("stability-assessment",))),
     # Histology not classified by the sources.
     ("histology-unclassified", make(UNCLASSIFIED),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",), (),
-      ("radiosensitivity",))),
+     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-histology-unclassified",))),
     # No primary cancer on record.
     ("no-primary-on-record", make(None, primaries_on_record=0),
      (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-missing-input",), (),
@@ -415,7 +422,7 @@ UNDEFINED_ROWS = [
     # Several primaries that disagree on radiosensitivity.
     ("conflicting-primaries", make(None, primaries_on_record=2, m="unstable"),
      (NEEDS, RAD_UNDET, SURG_UNDET, STAB, ("undefined-conflicting-primaries",),
-      (Flag.CONFLICTING_DATA,), ("radiosensitivity",))),
+      (Flag.CONFLICTING_DATA,))),
 ]  # fmt: skip
 
 
@@ -433,9 +440,9 @@ def test_unknown_histology_with_myelopathy_and_low_grade_escc_is_not_special_cas
     # compression the branch is the undefined one of §9.3 (other causes must be excluded), and
     # the tissue diagnosis is still needed.
     check(
-        make(UNKNOWN, grade=Grade.G1B, myelopathy=True),
+        make(UNKNOWN, grade=Grade.G1C, myelopathy=True),
         (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("undefined-low-grade-escc-myelopathy",),
-         (Flag.OBTAIN_TISSUE_DIAGNOSIS,), ("histology",)),
+         (Flag.ESCC_1C, Flag.OBTAIN_TISSUE_DIAGNOSIS), ("histology",)),
     )  # fmt: skip
 
 
@@ -588,13 +595,14 @@ MATTERS = [
      (NEEDS, SRS, SURG_UNDET, NO_STAB, ("R3", "R7", "special-G"), (), ("escc-grade",))),
     # Below the conus ESCC 1b+ is left to a clinician (open item O-3).
     ("radioresistant-below-conus-1b", make(RES, grade=Grade.G1B, level=Level.L3),
-     (NEEDS, SRS, SURG_UNDET, NO_STAB, ("R3", "R7", "special-G"), (), ("escc-category",))),
+     (NEEDS, SRS, SURG_UNDET, NO_STAB, ("R3", "R7", "special-G"))),
     # Solid tumour with high-grade ESCC: myelopathy decides between A and R5.
     # The flag of special case A holds only when myelopathy is known: not raised here.
     ("solid-high-grade-myelopathy-unknown", make(SOLID, grade=Grade.G2, myelopathy=None),
      (NEEDS, CEBRT, SURG_UNDET, NO_STAB, ("R5", "special-A", "special-F"), (),
       ("myelopathy",))),
-    ("solid-high-grade-cauda-equina-unknown", make(SOLID, grade=Grade.G3, ces=None),
+    ("solid-high-grade-cauda-equina-unknown",
+     make(SOLID, grade=Grade.G3, ces=None, level=Level.L1),
      (NEEDS, CEBRT, SURG_UNDET, NO_STAB, ("R5", "special-A", "special-F"), (),
       ("cauda-equina-syndrome",))),
     # Radioresistant high grade: S decides between R7 and R8.
@@ -608,10 +616,6 @@ MATTERS = [
      (NEEDS, CEBRT, SURG_UNDET, NO_STAB, ("R5", "special-A", "special-F"),
       (Flag.CONSIDER_UPFRONT_SURGERY,), ("surgical-candidate",))),
     # Unknown histology with myelopathy: C needs a patient able to tolerate surgery.
-    ("unknown-histology-myelopathy-surgical-candidacy-unknown",
-     make(UNKNOWN, grade=Grade.G3, myelopathy=True, s=None),
-     (NEEDS, RAD_UNDET, SURG_UNDET, NO_STAB, ("special-C",), (Flag.OBTAIN_TISSUE_DIAGNOSIS,),
-      ("surgical-candidate",))),
     # SINS unknown at a stable-or-not level: stability undetermined (could be 0–6), and no
     # SINS flag: surgical consultation is indicated only once SINS is known to be 7 or more.
     ("sins-unknown", make(SOLID, m="unknown"),
@@ -630,7 +634,7 @@ def test_unknown_input_that_changes_the_plan(inputs: noms.Inputs, expected: tupl
 
 
 def test_sins_at_least_11_without_a_call_means_surgical_consultation():
-    # clinical-spec §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
+    # docs/clinical-rules.md §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
     # consultation indicated" (SOSG binary form, §1.2: 7–18 = surgical consultation).
     at_least_11 = sins.score(
         sins.Inputs(Level.T9, Pain.MECHANICAL, BoneLesion.LYTIC, Alignment.DE_NOVO_DEFORMITY,
@@ -650,36 +654,51 @@ def test_below_conus_note_reaches_the_rationale():
 
 
 def test_nothing_known_but_the_class():
+    # At T9 a cauda equina syndrome cannot arise (docs/clinical-rules.md §15.1): not an input.
     rec = noms.recommend(
         make(SOLID, grade=None, myelopathy=None, ces=None, m="unknown", s=None, prior=None)
     )
     assert rec.plan is NEEDS
-    assert (rec.radiation, rec.surgery, rec.stabilization) == (RAD_UNDET, SURG_UNDET, STAB_UNDET)
+    # §15.4: every defined completion of a radiosensitive solid tumour gives cEBRT (R1, R2, R5,
+    # R6 and special case A).
+    assert (rec.radiation, rec.surgery, rec.stabilization) == (CEBRT, SURG_UNDET, STAB_UNDET)
     assert rec.missing == (
         "escc-grade",
         "myelopathy",
-        "cauda-equina-syndrome",
         *SINS_NAMES,
         "stability-assessment",
         "surgical-candidate",
+        "prior-radiation",  # the stated cEBRT would become SRS re-irradiation (special case H)
     )
 
 
 # ---------------------------------------------------------------------------------------------
-# Every fully specified situation against the algorithm of clinical-spec §9.6.
+# Every fully specified situation against the algorithm of docs/clinical-rules.md §9.6 as
+# amended by §15.
 
 HIGH_GRADE = {Grade.G2, Grade.G3}
-A_FLAG = Flag.CONSIDER_UPFRONT_SURGERY
 GRADE_CHOICES = [(grade, False) for grade in Grade] + [(None, True)]  # (grade, cord compression)
+CORD = frozenset({Level.T9, Level.L1})  # myelopathy can arise here (§15.1)
+CAUDA = frozenset({Level.L1})  # and cauda equina syndrome here
 
 
-def reference(o, grade, cord, neuro, unstable, able, prior):
-    """(plan, radiation, surgery, stabilization, rules, flags) per §9.2–9.4 and §9.6."""
+def explains(grade, level):
+    """§15.1: grades 0 and 1a never explain myelopathy/CES; 1b does not at C1-T12."""
+    if grade in (Grade.G0, Grade.G1A):
+        return False
+    return not (grade is Grade.G1B and level is Level.T9)
+
+
+def reference(o, grade, cord, neuro, unstable, able, prior, level=Level.T9):
+    """(plan, radiation, surgery, stabilization, rules, flags) per §9.2-9.4, §9.6 and §15."""
     high = grade in HIGH_GRADE or (grade is None and cord)
     stab = STAB if unstable else NO_STAB
     flags = {Flag.ESCC_1C} if grade is Grade.G1C else set()
+    if neuro and not explains(grade, level):
+        neuro = False
+        flags.add(Flag.MYELOPATHY_UNEXPLAINED)
     if prior:
-        flags.add(Flag.REIRRADIATION)  # fhir-contract §2: prior radiation at the level
+        flags.add(Flag.REIRRADIATION)  # docs/fhir-output.md: prior radiation at the level
     row = ("R6" if unstable else "R5") if high else ("R2" if unstable else "R1")
     if not high and neuro:
         return NEEDS, RAD_UNDET, SURG_UNDET, stab, ["undefined-low-grade-escc-myelopathy"], flags
@@ -718,7 +737,8 @@ def reference(o, grade, cord, neuro, unstable, able, prior):
     return plan, radiation, surgery, stab, rules, flags
 
 
-def test_every_fully_specified_situation_follows_the_algorithm():
+@pytest.mark.parametrize("level", sorted(CORD, key=lambda lv: lv.index), ids=lambda lv: lv.value)
+def test_every_fully_specified_situation_follows_the_algorithm(level):
     stabilities = [("stable", None), ("unstable", None), ("potentially-unstable", STABLE_CALL),
                    ("potentially-unstable", UNSTABLE_CALL)]  # fmt: skip
     checked = 0
@@ -732,12 +752,13 @@ def test_every_fully_specified_situation_follows_the_algorithm():
         (False, True),
     ):
         unstable = band == "unstable" or call is UNSTABLE_CALL
+        neuro = myelopathy or (ces and level in CAUDA)
         plan, radiation, surgery, stab, rules, flags = reference(
-            o, grade, cord, myelopathy or ces, unstable, able, prior
+            o, grade, cord, neuro, unstable, able, prior, level
         )
         rec = noms.recommend(
             make(o, grade=grade, cord=cord, myelopathy=myelopathy, ces=ces, m=band, call=call,
-                 s=able, prior=prior)
+                 s=able, prior=prior, level=level)
         )  # fmt: skip
         situation = (o, grade, cord, myelopathy, ces, band, call, able, prior)
         assert (rec.plan, rec.radiation, rec.surgery, rec.stabilization) == (
@@ -746,13 +767,8 @@ def test_every_fully_specified_situation_follows_the_algorithm():
             surgery,
             stab,
         ), situation
-        if o is SOLID and grade in HIGH_GRADE | {None} and (myelopathy or ces) and not able:
-            # Open judgement call (xfail test at the end): special-A/F and its flag or not.
-            rules, flags = set(rules) | {"special-A", "special-F"}, flags | {A_FLAG}
-            assert set(rec.rules) <= rules and set(rec.flags) <= flags, situation
-        else:
-            assert set(rec.rules) == set(rules), situation
-            assert set(rec.flags) == flags, situation
+        assert set(rec.rules) == set(rules), situation
+        assert set(rec.flags) == flags, situation
         assert rec.missing == (), situation
         checked += 1
     assert checked == 3 * 7 * 2 * 2 * 4 * 2 * 2
@@ -764,6 +780,7 @@ def test_every_fully_specified_situation_follows_the_algorithm():
 MISSING_NAME = {
     "grade": "escc-grade",
     "myelopathy": "myelopathy",
+    "ces": "cauda-equina-syndrome",
     "call": "stability-assessment",
     "s": "surgical-candidate",
 }
@@ -775,6 +792,8 @@ def partial_situations(draw):
         "o": draw(st.sampled_from([HEM, SOLID, RES, UNKNOWN])),
         "grade": draw(st.sampled_from([None, *Grade])),
         "myelopathy": draw(st.sampled_from([None, True, False])),
+        "ces": draw(st.sampled_from([None, True, False])),
+        "level": draw(st.sampled_from([Level.T9, Level.L1])),
         "m": draw(st.sampled_from(["stable", "potentially-unstable", "unstable"])),
         "call": draw(st.sampled_from([None, STABLE_CALL, UNSTABLE_CALL])),
         "s": draw(st.sampled_from([None, True, False])),
@@ -784,7 +803,7 @@ def partial_situations(draw):
 
 def build(situation: dict) -> noms.Inputs:
     args = dict(situation)
-    return make(args.pop("o"), ces=False, **args)
+    return make(args.pop("o"), **args)
 
 
 def completions(situation: dict) -> dict[tuple, dict]:
@@ -794,10 +813,15 @@ def completions(situation: dict) -> dict[tuple, dict]:
         "myelopathy": [situation["myelopathy"]]
         if situation["myelopathy"] is not None
         else [True, False],
+        "ces": [situation["ces"]] if situation["ces"] is not None else [True, False],
         "call": [situation["call"]]
         if situation["call"] or situation["m"] != "potentially-unstable"
         else [STABLE_CALL, UNSTABLE_CALL],
-        "s": [situation["s"]] if situation["s"] is not None else [True, False],
+        # §15.3: for unknown histology an unrecorded S is a state of its own (special case C
+        # proceeds and asks to confirm), not a choice between able and unable.
+        "s": [situation["s"]]
+        if situation["s"] is not None or situation["o"] is UNKNOWN
+        else [True, False],
     }
     result = {}
     for combo in product(*choices.values()):
@@ -821,23 +845,23 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     elif len({c[:3] for c in cores}) == 1 and next(iter(cores))[0] is SEPARATION_SRS:
         assert core(rec) == (*next(iter(cores))[:3], CONSULT)
     else:
+        # §15.4: a part is stated when every defined completion agrees on it.
         assert rec.plan is NEEDS
+        defined = {c for c in cores if c[0] is not NEEDS} or cores
         for index, undetermined in ((1, RAD_UNDET), (2, SURG_UNDET)):
-            parts = {c[index] for c in cores}
+            parts = {c[index] for c in defined}
             assert core(rec)[index] == (parts.pop() if len(parts) == 1 else undetermined)
-    # Rules: an open plan cites every candidate's rules; a settled plan cites every completion's
-    # core rows but a special case only when all completions cite it. Special cases E and F
-    # need the sub-grade (2 or 3), so a completion of an unknown grade may add them.
-    completed_rules = {rule for r in done.values() for rule in r.rules}
-    sub_grade = {"special-E", "special-F"} if situation["grade"] is None else set()
-    assert set(rec.rules) <= completed_rules
-    if len(cores) > 1:
-        assert completed_rules - sub_grade <= set(rec.rules)
-    else:
-        rows = {rule for rule in completed_rules if rule[1:].isdigit()}
-        common = set.intersection(*(set(r.rules) for r in done.values()))
-        assert rows <= set(rec.rules)
-        assert {rule for rule in rec.rules if not rule[1:].isdigit()} <= common | sub_grade
+    # Rules: the rows of every completion, and a special case where it holds in every completion
+    # that leads to the same plan (special cases E and F need the sub-grade, so an unknown grade
+    # does not cite them unless the plan itself depends on it).
+    groups: dict[tuple, list] = {}
+    for r in done.values():
+        groups.setdefault(core(r), []).append(r)
+    expected = set()
+    for group in groups.values():
+        common = set.intersection(*(set(r.rules) for r in group))
+        expected |= {x for r in group for x in r.rules if x[1:].isdigit() or x in common}
+    assert set(rec.rules) == expected
     # Missing: an unknown input is listed exactly when changing it alone changes the plan.
     keys = list(MISSING_NAME)
     unknown = [k for k in keys if len({combo[keys.index(k)] for combo in done}) > 1]
@@ -862,13 +886,17 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
 
 
 # ---------------------------------------------------------------------------------------------
-# Judgement calls: the spec read literally, where the code chose otherwise (reported to the lead).
+# Judgement calls the clinical review settled (docs/clinical-rules.md §15.5), and one kept.
 
 
-def test_special_case_a_flag_whatever_the_ability_to_tolerate_surgery():
-    rec = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
-    assert rec.plan is CEBRT_PLAN
-    assert Flag.CONSIDER_UPFRONT_SURGERY in rec.flags
+def test_special_case_a_flag_only_where_surgery_is_possible():
+    # §15.5: flag-consider-upfront-surgery when S is able or unknown, not when recorded unable.
+    unable = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=False))
+    assert unable.plan is CEBRT_PLAN
+    assert Flag.CONSIDER_UPFRONT_SURGERY not in unable.flags
+    assert unable.rules == ("R5",)
+    unknown = noms.recommend(make(SOLID, grade=Grade.G2, myelopathy=True, s=None))
+    assert Flag.CONSIDER_UPFRONT_SURGERY in unknown.flags
 
 
 def test_special_case_e_option_only_when_no_myelopathy_is_recorded():
@@ -876,3 +904,17 @@ def test_special_case_e_option_only_when_no_myelopathy_is_recorded():
     assert rec.plan is SEPARATION_SRS
     assert Flag.HYPOFRACTIONATED_SRS_OPTION not in rec.flags or "myelopathy" in rec.missing
     assert "special-E" not in rec.rules
+
+
+@settings(max_examples=200, deadline=None)
+@given(situation=partial_situations())
+def test_the_rationale_never_contradicts_the_radiation_part(situation: dict):
+    # docs/clinical-rules.md §15.12: no "SRS re-irradiation replaces cEBRT" on an SRS plan.
+    rec = noms.recommend(build(situation))
+    text = "\n".join(line for line in rec.rationale if not line.startswith("- "))
+    cebrt_rows = {"R1", "R2", "R5", "R6", "R8", "R10"}
+    if rec.radiation is SRS or (rec.radiation is REIRR and not cebrt_rows & set(rec.rules)):
+        assert "replaces cEBRT" not in text
+    if rec.radiation is CEBRT:
+        assert "is a re-irradiation" not in text
+        assert "becomes a re-irradiation" not in text

@@ -12,7 +12,7 @@ from service.domain.performance import (
     tokuhashi_points_from_kps,
 )
 
-# clinical-spec §8.3: the three published ECOG -> KPS mappings, as KPS values.
+# docs/clinical-rules.md §8.3: the three published ECOG -> KPS mappings, as KPS values.
 MA_2010 = {0: {100}, 1: {80, 90}, 2: {60, 70}, 3: {40, 50}, 4: {10, 20, 30}}
 COMMON = {0: {90, 100}, 1: {70, 80}, 2: {50, 60}, 3: {30, 40}, 4: {10, 20}}
 PRASAD_2018 = {0: {100}, 1: {80, 90}, 2: {70}, 3: {50, 60}, 4: {10, 20, 30, 40}}
@@ -23,7 +23,8 @@ def kps_band_points(kps: int) -> int:
     return 0 if kps <= 40 else 1 if kps <= 70 else 2
 
 
-# One row per KPS value (the Karnofsky scale, clinical-spec §8.2), band boundaries 40/50, 70/80.
+# One row per KPS value (the Karnofsky scale, docs/clinical-rules.md §8.2), band boundaries
+# 40/50, 70/80.
 @pytest.mark.parametrize(
     ("kps", "points"),
     [

@@ -1,4 +1,4 @@
-"""SINS (clinical-spec §1): points of every answer, bands 6/7 and 12/13, missing answers."""
+"""SINS (docs/clinical-rules.md §1): points of every answer, bands 6/7 and 12/13, missing ones."""
 
 from __future__ import annotations
 
@@ -12,8 +12,8 @@ from service.domain import sins
 from service.domain.levels import Level, SinsLocation
 from service.domain.sins import Alignment, BoneLesion, Collapse, Inputs, Pain, Posterolateral
 
-# Reference points transcribed from clinical-spec §1.1 (Fisher 2010; seeds 003/004), kept apart
-# from the module's own tables so that a wrong transcription there fails here.
+# Reference points transcribed from docs/clinical-rules.md §1.1 (Fisher 2010; Newman 2023; Badve
+# 2021), kept apart from the module's own tables so that a wrong transcription there fails here.
 LOCATION = {
     SinsLocation.JUNCTIONAL: 3,
     SinsLocation.MOBILE: 2,
@@ -52,7 +52,7 @@ LEVEL_OF = {
 
 
 def reference_band(total: int) -> str:
-    """clinical-spec §1.2: 0–6 stable, 7–12 potentially unstable, 13–18 unstable."""
+    """docs/clinical-rules.md §1.2: 0–6 stable, 7–12 potentially unstable, 13–18 unstable."""
     return "stable" if total <= 6 else "potentially-unstable" if total <= 12 else "unstable"
 
 
@@ -120,7 +120,7 @@ def test_location_points(location: SinsLocation, points: int):
 @pytest.mark.parametrize(
     ("level", "answers", "total", "band"),
     [
-        # Extremes of the range 0–18 (clinical-spec §1.1).
+        # Extremes of the range 0–18 (docs/clinical-rules.md §1.1).
         (Level.S3, ZERO, 0, "stable"),
         (
             Level.C1,
@@ -208,7 +208,7 @@ def test_every_answer_combination_at_every_level():
     fields = [field for _k, field, _n, _t in ANSWERED]
     tables = [table for _k, _f, _n, table in ANSWERED]
     checked = 0
-    for level in Level:
+    for level in Level.segments():
         for combo in product(*(list(table) for table in tables)):
             answers = dict(zip(fields, combo, strict=True))
             result = sins.score(Inputs(level, **answers))
@@ -246,7 +246,7 @@ def test_one_missing_answer_widens_the_range_and_is_named(key, field, name, tabl
 
 
 def test_spec_example_sins_at_least_11():
-    # clinical-spec §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
+    # docs/clinical-rules.md §0 rule 2: "SINS >= 11, therefore >= potentially unstable; surgical
     # consultation indicated". T9 (1) + mechanical (3) + lytic (2) + deformity (2) + >= 50 % (3)
     # = 11 with posterolateral involvement unknown (0/1/3).
     result = sins.score(
@@ -275,7 +275,7 @@ def test_nothing_known_but_the_level():
 @pytest.mark.parametrize(
     ("level", "answers", "totals", "band"),
     [
-        # clinical-spec §0 rule 2: a partial sum can settle the band as a bound.
+        # docs/clinical-rules.md §0 rule 2: a partial sum can settle the band as a bound.
         # T9 (1) + mechanical (3) + lytic (2) + subluxation (4) + bilateral (3) = 13 already:
         # unstable whatever the collapse.
         (
@@ -352,7 +352,7 @@ OPTIONAL_ANSWERS = {
 
 
 @settings(max_examples=300, deadline=None)
-@given(level=st.sampled_from(list(Level)), answers=st.fixed_dictionaries(OPTIONAL_ANSWERS))
+@given(level=st.sampled_from(Level.segments()), answers=st.fixed_dictionaries(OPTIONAL_ANSWERS))
 def test_partial_answers_report_exactly_the_totals_of_every_completion(level, answers):
     result = sins.score(Inputs(level, **answers))
     choices = [
@@ -378,3 +378,36 @@ def test_partial_answers_report_exactly_the_totals_of_every_completion(level, an
             assert item.possible == tuple(sorted(table.values()))
         else:
             assert item.points == table[answers[field]]
+
+
+# docs/clinical-rules.md §15.10: a sacral lesion without its segment is at "sacrum, segment not
+# given": location junctional (S1, 3) or rigid (S2-S5, 0), a range, with the segment missing.
+# §1.4: the coccyx is not defined by SINS; nothing the record could add settles its location.
+UNSEGMENTED = [
+    # level, answers, totals, missing
+    (Level.SACRUM, {"pain": Pain.PAIN_FREE, "bone_lesion": BoneLesion.BLASTIC,
+                    "alignment": Alignment.NORMAL, "collapse": Collapse.NONE,
+                    "posterolateral": Posterolateral.NONE}, (0, 3), ("sacral-segment",)),
+    (Level.SACRUM, {"pain": Pain.MECHANICAL, "bone_lesion": BoneLesion.LYTIC,
+                    "alignment": Alignment.DE_NOVO_DEFORMITY, "collapse": Collapse.AT_LEAST_50,
+                    "posterolateral": Posterolateral.BILATERAL}, (13, 16), ("sacral-segment",)),
+    (Level.S1, {"pain": Pain.PAIN_FREE, "bone_lesion": BoneLesion.BLASTIC,
+                "alignment": Alignment.NORMAL, "collapse": Collapse.NONE,
+                "posterolateral": Posterolateral.NONE}, (3,), ()),
+    (Level.COCCYX, {"pain": Pain.PAIN_FREE, "bone_lesion": BoneLesion.BLASTIC,
+                    "alignment": Alignment.NORMAL, "collapse": Collapse.NONE,
+                    "posterolateral": Posterolateral.NONE}, (0, 1, 2, 3), ()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("level", "answers", "totals", "missing"),
+    UNSEGMENTED,
+    ids=["sacrum-stable", "sacrum-unstable-either-way", "s1-negative", "coccyx"],
+)
+def test_location_of_the_unsegmented_sacrum_and_the_coccyx(level, answers, totals, missing):
+    result = sins.score(Inputs(level, **answers))
+    assert result.totals == totals
+    assert result.missing == missing
+    if level is Level.SACRUM and totals[0] >= 13:
+        assert result.band.code == "unstable"

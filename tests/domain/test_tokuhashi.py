@@ -1,4 +1,4 @@
-"""Revised Tokuhashi score 2005 (clinical-spec §4): items, primary-site table, bands 8/9, 11/12."""
+"""Revised Tokuhashi score 2005 (docs/clinical-rules.md §4): items, primary sites, bands."""
 
 from __future__ import annotations
 
@@ -10,13 +10,13 @@ from hypothesis import strategies as st
 
 from service.domain import histology as h
 from service.domain import tokuhashi
-from service.domain.histology import Histology, TokuhashiSite, classify
+from service.domain.histology import Histology, TokuhashiSite, classify, primary_missing
 from service.domain.metastases import Count, Metastases, Organ, OrganMetastases
 from service.domain.neurology import Asia, Frankel
 from service.domain.performance import PerformanceStatus
 from service.domain.tokuhashi import Inputs, extraspinal_points, vertebral_points
 
-# Primary site, original 2005 table as reproduced in NICE CG75 (clinical-spec §4.1, §4.3).
+# Primary site, original 2005 table as reproduced in NICE CG75 (docs/clinical-rules.md §4.1, §4.3).
 # Seed 004's extraction shifted every row from "liver" down by one (liver 0, others 1, kidney 2,
 # rectum 3, breast 4): each row below would fail under that shift.
 SITE_ROWS = [
@@ -62,7 +62,7 @@ SITE_POINTS_2005 = {
     TokuhashiSite.RECTUM: 4,
     TokuhashiSite.THYROID_BREAST_PROSTATE_CARCINOID: 5,
 }
-# clinical-spec §8.3: KPS values each ECOG grade maps to under any of the three mappings.
+# docs/clinical-rules.md §8.3: KPS values each ECOG grade maps to under any of the three mappings.
 ECOG_KPS = {
     0: {90, 100},
     1: {70, 80, 90},
@@ -134,7 +134,8 @@ def test_primary_site_points(site, histology, points):
     )
     item = result.item("primary-site")
     assert set(item.possible) == points
-    assert item.missing == (() if len(points) == 1 else ("primary-cancer",))
+    # docs/clinical-rules.md §15.12: a known primary the table leaves open is not "missing".
+    assert item.missing == ()
     assert item.inputs == ("primary-cancer",)
 
 
@@ -143,7 +144,7 @@ def test_several_primaries_leave_each_one_possible():
     item = tokuhashi.score(Inputs(PerformanceStatus(), Metastases(), primaries)).item(
         "primary-site"
     )
-    assert (item.possible, item.missing) == ((0, 5), ("primary-cancer",))
+    assert (item.possible, item.missing) == ((0, 5), ())  # §15.12: both known
 
 
 def test_no_primary_on_record_is_unknown_not_unidentified():
@@ -171,7 +172,7 @@ def test_extraspinal_points(n: int, points: int):
     ids=["1", "2", "3", "4", "10"],
 )
 def test_vertebral_points(n: int, points: int):
-    # clinical-spec §4.4: >= 3 / 2 / 1, not the ">= 3 / 1–2 / 0" of some reproductions.
+    # docs/clinical-rules.md §4.4: >= 3 / 2 / 1, not the ">= 3 / 1–2 / 0" of some reproductions.
     assert vertebral_points(n) == points
     assert tokuhashi.score(complete(vertebral=n)).item("vertebral-metastases").points == points
 
@@ -263,7 +264,7 @@ def test_general_condition_and_palsy_items(status, frankel, asia, condition, pal
 @pytest.mark.parametrize(
     ("inputs", "total", "band"),
     [
-        # 15 = maximum of the 2005 version (seed 004's shifted table caps it at 14, §4.3).
+        # 15 = maximum of the 2005 version (a shifted reproduction caps it at 14, §4.3).
         (complete(), 15, "survival-12-months-or-more"),
         # 0 = minimum: KPS 10–40, >= 3 extraspinal, >= 3 vertebrae, unremovable, lung, Frankel A.
         (
@@ -419,7 +420,10 @@ def test_partial_inputs_report_exactly_the_totals_of_every_completion(inputs: In
     assert set(result.totals) == completions
     bands = {ref_band(total) for total in completions}
     assert (result.band.code if result.band else None) == (bands.pop() if len(bands) == 1 else None)
-    assert set(result.missing) == {name for pts, name in reference.values() if len(pts) > 1}
+    # §15.12: the primary is missing only while the chart could still supply it.
+    suppliable = {"primary-cancer"} if primary_missing(inputs.primaries) else set()
+    expected = {name for pts, name in reference.values() if len(pts) > 1}
+    assert set(result.missing) == {n for n in expected if n != "primary-cancer" or suppliable}
     for key, (points, _name) in reference.items():
         item = result.item(key)
         assert set(item.possible) == points, key

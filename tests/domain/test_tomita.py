@@ -1,4 +1,4 @@
-"""Tomita score 2001 (clinical-spec §5): growth 1/2/4, visceral 0/2/4, bone 1/2, bands."""
+"""Tomita score 2001 (docs/clinical-rules.md §5): growth 1/2/4, visceral 0/2/4, bone 1/2, bands."""
 
 from __future__ import annotations
 
@@ -10,12 +10,12 @@ from hypothesis import strategies as st
 
 from service.domain import histology as h
 from service.domain import tomita
-from service.domain.histology import Histology, TomitaGrowth, classify
+from service.domain.histology import Histology, TomitaGrowth, classify, primary_missing
 from service.domain.metastases import Count, Metastases, Organ, VisceralMetastases
 from service.domain.tomita import Inputs
 
 VISCERAL = {
-    VisceralMetastases.NONE: 0,  # the row missing from seed 004 (§5; open item O-8)
+    VisceralMetastases.NONE: 0,  # the row one reproduction lost (§5; open item O-8)
     VisceralMetastases.TREATABLE: 2,
     VisceralMetastases.UNTREATABLE: 4,
 }
@@ -26,7 +26,7 @@ BANDS = [
     ("tomita-short-term-palliation", 6, 7),
     ("tomita-terminal-care", 8, 10),
 ]
-VISCERAL_SITES = {Organ.BRAIN, Organ.LUNG, Organ.LIVER, Organ.ADRENAL}  # fhir-contract §1
+VISCERAL_SITES = {Organ.BRAIN, Organ.LUNG, Organ.LIVER, Organ.ADRENAL}  # docs/fhir-input.md
 BONE_NAMES = ("extraspinal-bone-metastases-count", "vertebral-metastases-count")
 
 
@@ -79,7 +79,13 @@ def test_growth_points(site, histology, points):
 def test_unnamed_primary_leaves_growth_to_a_clinician(site):
     # §5: Tomita's growth groups are examples ("etc."); any other primary -> null.
     item = tomita.score(Inputs((classify(site),), SOLITARY)).item("primary-growth")
-    assert (item.points, item.possible, item.missing) == (None, (1, 2, 4), ("primary-cancer",))
+    # docs/clinical-rules.md §15.12: a known primary Tomita does not name is said, not missing.
+    missing = ("primary-cancer",) if site is h.UNKNOWN_PRIMARY else ()
+    assert (item.points, item.possible, item.missing) == (None, (1, 2, 4), missing)
+    if site is not h.UNKNOWN_PRIMARY:
+        assert (
+            item.answer == f"{site.name}: not in Tomita's growth groups (a clinician classifies it)"
+        )
     assert item.inputs == ("primary-cancer",)
 
 
@@ -91,7 +97,7 @@ def test_no_primary_on_record():
 def test_two_primaries_of_different_growth():
     primaries = (classify(h.BREAST), classify(h.KIDNEY))
     item = tomita.score(Inputs(primaries, SOLITARY)).item("primary-growth")
-    assert (item.possible, item.missing) == ((1, 2), ("primary-cancer",))
+    assert (item.possible, item.missing) == ((1, 2), ())  # §15.12: both known
 
 
 @pytest.mark.parametrize(
@@ -223,7 +229,10 @@ def test_partial_inputs_report_exactly_the_totals_of_every_completion(drawn):
     bone_counts = {e + v for e in completions(m.extraspinal_bone) for v in completions(m.vertebral)}
     bone = {1 if n == 1 else 2 for n in bone_counts}
     reference = {
-        "primary-growth": (growth, ("primary-cancer",)),
+        "primary-growth": (
+            growth,
+            ("primary-cancer",) if primary_missing(inputs.primaries) else (),  # §15.12
+        ),
         "visceral-metastases": (visceral, ("visceral-metastases",)),
         "bone-metastases": (
             bone,

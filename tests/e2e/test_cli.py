@@ -49,12 +49,13 @@ def test_write_then_write_again(admin: Admin) -> None:
     before = admin.counts()
     status, _, err = run(*assess_args(admin, patient_id, "--write", "--format", "text"))
     assert status == 0
-    assert err == "write-back (transaction): 10 created, 0 already there, 0 refused, 0 failed\n"
+    # One level: 11 results (urgency of the patient and of T9 included) and a Provenance.
+    assert err == "write-back (transaction): 12 created, 0 already there, 0 refused, 0 failed\n"
     after = admin.counts()
-    assert sum(after.values()) - sum(before.values()) == 10
+    assert sum(after.values()) - sum(before.values()) == 12
     status, _, err = run(*assess_args(admin, patient_id, "--write", "--format", "text"))
     assert status == 0
-    assert err == "write-back (transaction): 0 created, 10 already there, 0 refused, 0 failed\n"
+    assert err == "write-back (transaction): 0 created, 12 already there, 0 refused, 0 failed\n"
     assert admin.counts() == after
 
 
@@ -70,7 +71,7 @@ def test_bearer_token_required_by_the_store(admin: Admin) -> None:
 
     status, out, err = run(*assess_args(admin, patient_id, "--token", TOKEN, "--write"))
     assert status == 0 and json.loads(out)["type"] == "collection"
-    assert "10 created" in err
+    assert "12 created" in err
 
     for more in ([], ["--token", "not-the-token"]):
         status, out, err = run(*assess_args(admin, patient_id, *more))

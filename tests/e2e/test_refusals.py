@@ -13,7 +13,8 @@ from service.fhir.writeback import WriteReport
 from service.workflow import assess_patient
 from tests.e2e.helpers import NOW, Admin, make_client, per_type
 
-STEM = "18-two-levels-nsclc"  # 11 result Observations, 2 RiskAssessments
+STEM = "18-two-levels-nsclc"  # 14 result Observations (3 urgencies), 2 RiskAssessments
+OBSERVATIONS = 14
 NO_RISK_ASSESSMENT = {"resource_type": "RiskAssessment"}
 LAB_AND_VITALS_ONLY = {
     "resource_type": "Observation",
@@ -50,7 +51,9 @@ def test_oracle_like_server_refuses_everything_and_each_refusal_is_reported(
     report = live.write
     assert report is not None and not report.complete
     every_result_is_accounted_for(report, {e.identifier for e in live.report.results})
-    assert outcomes_by_status(report) == {"refused": ["Observation"] * 11 + ["RiskAssessment"] * 2}
+    assert outcomes_by_status(report) == {
+        "refused": ["Observation"] * OBSERVATIONS + ["RiskAssessment"] * 2
+    }
     for o in report.outcomes:
         expected = SURVEY_REFUSED if o.resource_type == "Observation" else NO_RISK_ASSESSMENT_API
         assert expected in o.message
@@ -59,7 +62,7 @@ def test_oracle_like_server_refuses_everything_and_each_refusal_is_reported(
     # RiskAssessment is absent from the CapabilityStatement, so no transaction was tried and no
     # RiskAssessment was sent: the posts are the gathering batch and one try per Observation.
     posts = [r["path"] for r in admin.log() if r["method"] == "POST"]
-    assert posts == ["/fhir"] + ["/fhir/Observation"] * 11
+    assert posts == ["/fhir"] + ["/fhir/Observation"] * OBSERVATIONS
 
 
 @pytest.mark.parametrize(
@@ -67,14 +70,14 @@ def test_oracle_like_server_refuses_everything_and_each_refusal_is_reported(
     [
         (
             [NO_RISK_ASSESSMENT],
-            {"Observation": 11, "Provenance": 1},
+            {"Observation": OBSERVATIONS, "Provenance": 1},
             ["RiskAssessment"] * 2,
             NO_RISK_ASSESSMENT_API,
         ),
         (
             [LAB_AND_VITALS_ONLY],
             {"RiskAssessment": 2, "Provenance": 1},
-            ["Observation"] * 11,
+            ["Observation"] * OBSERVATIONS,
             SURVEY_REFUSED,
         ),
     ],
@@ -126,10 +129,10 @@ def test_cli_reports_every_refused_result_and_exits_3(admin: Admin) -> None:
     status = main([*argv, "--write"], out, err)
     assert status == 3
     lines = err.getvalue().splitlines()
-    assert lines[0] == ("write-back (individual): 0 created, 0 already there, 13 refused, 0 failed")
+    assert lines[0] == ("write-back (individual): 0 created, 0 already there, 16 refused, 0 failed")
     refused = [line for line in lines if line.startswith("  refused: ")]
-    assert len(refused) == 13
-    assert sum(SURVEY_REFUSED in line for line in refused) == 11
+    assert len(refused) == OBSERVATIONS + 2
+    assert sum(SURVEY_REFUSED in line for line in refused) == OBSERVATIONS
     assert sum(NO_RISK_ASSESSMENT_API in line for line in refused) == 2
     assert "  note: no result was written, so no Provenance was written" in lines
     assert '"resourceType": "Bundle"' in out.getvalue()  # the results are still printed

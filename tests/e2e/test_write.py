@@ -21,7 +21,7 @@ from tests.e2e.helpers import (
     per_type,
 )
 
-STEM = "18-two-levels-nsclc"  # two levels: 13 results and a Provenance
+STEM = "18-two-levels-nsclc"  # two levels: 16 results (3 urgencies) and a Provenance
 
 SERVERS = {
     "full": ({}, "transaction"),

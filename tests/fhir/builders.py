@@ -54,6 +54,19 @@ def so_obs(
     return obs
 
 
+def loinc_obs(rid: str, code: str, when: str = "2026-10-01", **value: Any) -> dict[str, Any]:
+    """A final Observation coded in LOINC, with its value."""
+    return {
+        "resourceType": "Observation",
+        "id": rid,
+        "status": "final",
+        "subject": SUBJECT,
+        "effectiveDateTime": when,
+        "code": {"coding": [{"system": codes.LOINC, "code": code}]},
+        **value,
+    }
+
+
 def condition(
     rid: str,
     *codings: tuple[str, str],

@@ -55,7 +55,7 @@ def test_common_elements(report):
         assert profile.startswith(f"{codes.CANONICAL}/StructureDefinition/noms-")
         (identifier,) = r["identifier"]
         assert identifier["system"] == codes.RESULT_IDENTIFIER_SYSTEM
-        assert r["method"]["text"].startswith("NOMS-CDS rule set 1")
+        assert r["method"]["text"].startswith("NOMS-CDS rule set 2")
         if r["resourceType"] == "Observation":
             assert (
                 so_codes(r["category"][0]) == []
@@ -73,7 +73,10 @@ def test_per_level_results_carry_the_vertebra(report):
     for emitted in report.results:
         r = emitted.resource
         code = so_codes(r["code"])[0]
-        if code in ("sins-score", "escc-category", "noms-recommendation"):
+        per_level = code in ("sins-score", "escc-category", "noms-recommendation")
+        if code == "spine-urgency":  # per level, or the patient's without a bodySite
+            per_level = "bodySite" in r
+        if per_level:
             (coding,) = r["bodySite"]["coding"]
             assert coding["system"] == codes.SNOMED
             assert coding["code"] in codes.LEVEL_BY_SNOMED

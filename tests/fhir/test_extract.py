@@ -11,7 +11,7 @@ from service.domain.findings import OutOfScope, StabilityCall
 from service.domain.histology import Radiosensitivity, TokuhashiSite, TomitaGrowth
 from service.domain.levels import Level
 from service.domain.metastases import Count, Organ, VisceralMetastases
-from service.domain.neurology import Ambulatory, Asia, Frankel
+from service.domain.neurology import Ambulatory, Frankel
 from service.domain.sins import BoneLesion, Pain
 from service.fhir import codes
 from service.fhir.extract import (
@@ -21,7 +21,7 @@ from service.fhir.extract import (
     reference_key,
     resources_from_bundle,
 )
-from tests.fhir.builders import PATIENT, bundle, condition, so_obs, spine_met
+from tests.fhir.builders import PATIENT, bundle, condition, loinc_obs, so_obs, spine_met
 
 
 def run(*resources: dict[str, Any]):
@@ -35,8 +35,9 @@ def test_synthea_lung_cancer_patient_is_read_and_classified(austin):
     resources, issues = resources_from_bundle(austin)
     x = extract(resources, issues=issues)
     (primary,) = x.findings.primaries
-    # "Non-small cell lung cancer" (SNOMED 254637007): NSCLC is radioresistant (clinical-spec §3),
-    # lung for Tokuhashi (0 points) and Tomita (rapid growth), and lung cancer for Bauer.
+    # "Non-small cell lung cancer" (SNOMED 254637007): NSCLC is radioresistant
+    # (docs/clinical-rules.md §3), lung for Tokuhashi (0 points) and Tomita (rapid growth), and lung
+    # cancer for Bauer.
     assert primary.radiosensitivity is Radiosensitivity.RESISTANT
     assert primary.tokuhashi == {TokuhashiSite.LUNG_STOMACH_GROUP}
     assert primary.tomita is TomitaGrowth.RAPID
@@ -400,18 +401,6 @@ def test_radiotherapy_without_body_site_sets_no_level():
 # --- Patient-level findings -------------------------------------------------------------------
 
 
-def loinc_obs(rid: str, code: str, **value: Any) -> dict[str, Any]:
-    return {
-        "resourceType": "Observation",
-        "id": rid,
-        "status": "final",
-        "subject": {"reference": "Patient/p1"},
-        "effectiveDateTime": "2026-10-01",
-        "code": {"coding": [{"system": codes.LOINC, "code": code}]},
-        **value,
-    }
-
-
 @pytest.mark.parametrize(
     ("obs", "ecog", "kps"),
     [
@@ -474,7 +463,10 @@ def test_neurology_and_judgements():
     )
     f = x.findings
     assert (f.myelopathy, f.cauda_equina, f.myelopathy_or_ces) == (False, True, True)
-    assert f.frankel is Frankel.C and f.asia is Asia.B
+    # The Frankel grade (10:00) is newer than the AIS grade (that day, 00:00): the newest wins
+    # across both scales (docs/clinical-rules.md §15.7); C and B correspond, so no conflict.
+    assert f.frankel is Frankel.C and f.asia is None
+    assert "asia" not in f.conflicting
     assert f.ambulatory is Ambulatory.ASSISTED and f.surgical_candidate is False
     assert f.lesions[0].surgeon_stability is StabilityCall.UNSTABLE
     assert x.sources["cauda-equina-syndrome"] == ("Condition/ces",)
@@ -499,3 +491,29 @@ def test_several_primaries_with_different_classes_are_a_conflict():
     assert len(x.findings.primaries) == 2
     assert x.findings.radiosensitivity is None
     assert "primary-cancer" in x.findings.conflicting
+
+
+DICOM = "http://dicom.nema.org/resources/ontology/DCM"
+
+
+def test_imaging_study_series_body_site_is_a_coding_in_r4():
+    # R4 ImagingStudy.series.bodySite is a Coding, not a CodeableConcept (FHIR R4
+    # imagingstudy.html); the level must still be read from it.
+    study = {
+        "resourceType": "ImagingStudy",
+        "id": "mri-1",
+        "status": "available",
+        "subject": {"reference": "Patient/p1"},
+        "started": "2026-10-20T09:00:00Z",
+        "modality": [{"system": DICOM, "code": "MR"}],
+        "series": [
+            {
+                "uid": "1.2.3",
+                "modality": {"system": DICOM, "code": "MR"},
+                "bodySite": {"system": codes.SNOMED, "code": "33766003"},
+            }
+        ],
+    }
+    (summary,) = run(study).imaging
+    assert summary.levels == (Level.T9,)
+    assert summary.modalities == ("MR",)

@@ -100,6 +100,7 @@ def _all_concepts(node):
         ("noms-flag-vs", dict.fromkeys(codes.FLAG.values())),
         ("noms-radiosensitivity-vs", dict.fromkeys(codes.RADIOSENSITIVITY.values())),
         ("noms-sins-band-vs", dict.fromkeys(codes.SINS_BAND.values())),
+        ("noms-urgency-tier-vs", dict.fromkeys(codes.URGENCY_TIER.values())),
     ],
 )
 def test_answer_lists_match_the_value_sets(value_set, python_codes):
@@ -127,3 +128,28 @@ def test_vertebra_codes_match_the_body_site_value_set():
 def test_component_codes_are_in_the_code_system():
     used = {code for items in codes.SCORE_ITEMS.values() for code in items.values()}
     assert used <= code_system_codes()
+
+
+def test_the_urgency_of_every_demo_patient_and_level_is_written_and_validates():
+    for path in DEMO_FILES:
+        report = assess_bundle(load(path), now=NOW)
+        urgencies = [
+            e.resource
+            for e in report.results
+            if e.resource["code"]["coding"][0]["code"] == "spine-urgency"
+        ]
+        # One for the patient (first of all results), one per level.
+        assert report.results[0].resource is urgencies[0] and "bodySite" not in urgencies[0]
+        assert len(urgencies) == 1 + len(report.assessment.levels)
+        assert [validate_claimed(u) for u in urgencies] == [[]] * len(urgencies)
+
+
+def test_the_code_system_defines_every_code_of_the_contract():
+    # The result and flag codes of the data contract's §2, the urgency ones included.
+    contract = {
+        "spine-urgency", "urgency-emergent", "urgency-urgent", "urgency-routine", "urgency-none",
+        "urgency-undetermined", "urgency-at-least", "urgency-at-most", "urgency-reason",
+        "flag-myelopathy-unexplained", "flag-confirm-surgical-candidacy",
+        "flag-prior-radiation-adjacent", "noms-missing", "noms-rule", "noms-flag",
+    }  # fmt: skip
+    assert contract <= code_system_codes()

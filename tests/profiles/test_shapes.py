@@ -41,6 +41,7 @@ COUNT = "Observation/metastasis-count-extraspinal-bone"
 ORGANS = "Observation/organ-metastases-major-none"
 JUDGEMENT = "Observation/clinician-judgement-t9-stable"
 SOIS = "Observation/sois-t9"
+URGENCY = "Observation/spine-urgency-t9-possibly-emergent"
 
 Change = Callable[[dict[str, Any]], object]
 
@@ -356,6 +357,30 @@ MUST_PASS = [
         ),
     ),
     Case("count-zero", COUNT, put(valueInteger=0)),
+    # Urgency (docs/clinical-rules.md §15.2)
+    Case("urgency-patient-without-bodySite", URGENCY, drop("bodySite", "focus")),
+    Case(
+        "urgency-certain-emergent",
+        URGENCY,
+        steps(
+            put(valueCodeableConcept=concept("urgency-emergent")),
+            set_component_value(
+                "urgency-at-least", valueCodeableConcept=concept("urgency-emergent")
+            ),
+            remove_components("noms-missing"),
+        ),
+    ),
+    Case(
+        "urgency-none",
+        URGENCY,
+        steps(
+            drop("bodySite", "focus"),
+            put(valueCodeableConcept=concept("urgency-none")),
+            set_component_value("urgency-at-least", valueCodeableConcept=concept("urgency-none")),
+            set_component_value("urgency-at-most", valueCodeableConcept=concept("urgency-none")),
+            remove_components("noms-missing"),
+        ),
+    ),
     Case("sois-as-integer", SOIS, steps(drop("valueString"), put(valueInteger=7))),
 ]
 
@@ -375,7 +400,7 @@ MUST_FAIL = [
     Case(
         "bodySite-not-a-vertebra",
         SINS,
-        put(bodySite=concept("64688005", "http://snomed.info/sct")),
+        put(bodySite=concept("421060004", "http://snomed.info/sct")),  # vertebral column
         "noms-vertebra-vs",
     ),
     Case(
@@ -888,6 +913,55 @@ MUST_FAIL = [
         SOIS,
         drop("subject"),
         "subject: Field required",
+    ),
+    # Urgency (docs/clinical-rules.md §15.2)
+    Case(
+        "urgency-value-claims-a-tier-while-a-range-is-open",
+        URGENCY,
+        put(valueCodeableConcept=concept("urgency-urgent")),
+        "[noms-urgency-value]",
+    ),
+    Case(
+        "urgency-routine-while-emergent-is-possible",
+        URGENCY,
+        steps(
+            put(valueCodeableConcept=concept("urgency-routine")),
+            set_component_value(
+                "urgency-at-least", valueCodeableConcept=concept("urgency-routine")
+            ),
+        ),
+        "[noms-urgency-value]",
+    ),
+    Case(
+        "urgency-at-least-above-at-most",
+        URGENCY,
+        steps(
+            set_component_value(
+                "urgency-at-least", valueCodeableConcept=concept("urgency-emergent")
+            ),
+            set_component_value("urgency-at-most", valueCodeableConcept=concept("urgency-urgent")),
+        ),
+        "[noms-urgency-order]",
+    ),
+    Case(
+        "urgency-without-at-most",
+        URGENCY,
+        remove_components("urgency-at-most"),
+        "atMost",
+    ),
+    Case(
+        "urgency-without-a-reason",
+        URGENCY,
+        remove_components("urgency-reason"),
+        "reason",
+    ),
+    Case(
+        "urgency-tier-outside-the-value-set",
+        URGENCY,
+        set_component_value(
+            "urgency-at-most", valueCodeableConcept=concept("urgency-undetermined")
+        ),
+        "noms-urgency-tier-vs",
     ),
 ]
 

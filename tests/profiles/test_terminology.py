@@ -40,9 +40,9 @@ def test_value_set_codes_exist(url):
     assert ours - code_system_codes() == set()
 
 
-def test_vertebra_value_set_has_one_code_per_level_c1_to_s5():
+def test_vertebra_value_set_has_one_code_per_level_c1_to_s5_and_the_sacrum_and_coccyx():
     codes = value_set_codes("http://noms-cds.org/fhir/ValueSet/noms-vertebra-vs")
-    assert len(codes) == 7 + 12 + 5 + 5
+    assert len(codes) == 7 + 12 + 5 + 5 + 2  # docs/clinical-rules.md §15.10
     assert {system for system, _ in codes} == {"http://snomed.info/sct"}
 
 
@@ -60,6 +60,7 @@ def test_result_profile_ids_are_those_of_fhir_output():
         "noms-recommendation",
         "noms-assessment",
         "noms-provenance",
+        "noms-spine-urgency",
     }
     assert {PROFILE_BASE + profile_id for profile_id in documented} <= set(profile_urls())
 

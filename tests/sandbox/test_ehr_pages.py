@@ -12,6 +12,7 @@ from sandbox.ehr import EhrConfig, create_ehr_app
 from sandbox.ehr.pages import SMART_STYLE
 from sandbox.fhir_store import StoreConfig
 from sandbox.smart_auth import AuthConfig
+from service import demo
 from tests.sandbox.smart_support import (
     APP_LAUNCH_URL,
     APP_ORIGIN,
@@ -77,7 +78,7 @@ def test_the_patient_list_shows_every_demo_patient_with_a_launch_button(smart_eh
     assert [field_values(f, "patient")[0] for f in launch_forms] == patients
     for card in smart_ehr.auth.directory.patients():
         assert card.name in page.text
-    assert len(patients) == 19
+    assert len(patients) == len(demo.patient_names())
 
 
 def test_the_page_offers_the_sandbox_users(smart_ehr):

@@ -1,7 +1,7 @@
 // Code systems and canonicals used by the NOMS-CDS profiles. Every system is named through an
 // alias; no profile spells a URL of its own.
 
-// Our own code system and identifier system (fhir-contract.md, "Canonical base").
+// Our own code system and identifier system (docs/fhir-input.md, "Canonical base").
 Alias: SO = http://noms-cds.org/fhir/CodeSystem/spine-oncology
 Alias: $resultId = http://noms-cds.org/fhir/sid/result
 

@@ -1,8 +1,8 @@
-// Every code of the NOMS-CDS data contract (shared fhir-contract.md §1 and §2) plus the item codes
+// Every code of the NOMS-CDS data contract (docs/fhir-input.md and docs/fhir-output.md) plus the item codes
 // added in docs/fhir-output.md ("Additions to the contract"). No LOINC or SNOMED CT code exists for
-// these instruments (clinical-spec.md §11.1), so they live here. Codes are spelled exactly as in the
+// these instruments (docs/clinical-rules.md §11.1), so they live here. Codes are spelled exactly as in the
 // contract; displays and definitions are ours and name the instrument each code comes from.
-// Points in definitions are those of the published instruments as recorded in clinical-spec.md.
+// Points in definitions are those of the published instruments as recorded in docs/clinical-rules.md.
 
 CodeSystem: SpineOncology
 Id: spine-oncology
@@ -31,7 +31,7 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #alignment-subluxation-translation "Subluxation or translation" "SINS alignment answer (4 points): subluxation or translation is present at the level."
 * #alignment-de-novo-deformity "De novo deformity" "SINS alignment answer (2 points): a new kyphotic or scoliotic deformity at the level."
 * #alignment-normal "Normal alignment" "SINS alignment answer (0 points): spinal alignment at the level is normal."
-* #collapse-50-or-more "Collapse of 50 % or more" "SINS collapse answer (3 points): the vertebral body has lost 50 % or more of its height (the contract reads the 3-point row as 50 % or more; clinical-spec.md §1.3)."
+* #collapse-50-or-more "Collapse of 50 % or more" "SINS collapse answer (3 points): the vertebral body has lost 50 % or more of its height (the contract reads the 3-point row as 50 % or more; docs/clinical-rules.md §1.3)."
 * #collapse-less-than-50 "Collapse under 50 %" "SINS collapse answer (2 points): the vertebral body has lost some height, less than 50 %."
 * #collapse-none-body-over-50 "No collapse, over 50 % of body involved" "SINS collapse answer (1 point): no collapse, but tumour involves more than half of the vertebral body."
 * #collapse-none "No collapse" "SINS collapse answer (0 points): none of the other collapse answers applies."
@@ -57,9 +57,9 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #escc-high-grade "High-grade ESCC (2-3)" "ESCC grades 2 and 3: radiographic spinal cord compression (Bilsky 2010; NOMS, Laufer 2013)."
 
 // ---------------------------------------------------------------------------------------------
-// Other findings read from the record (fhir-contract.md §1)
+// Other findings read from the record (docs/fhir-input.md)
 // ---------------------------------------------------------------------------------------------
-* #prior-radiation "Prior radiation to the level" "Whether the vertebral level has been irradiated before (true or false). Drives the NOMS re-irradiation rule (clinical-spec.md §9.4-H)."
+* #prior-radiation "Prior radiation to the level" "Whether the vertebral level has been irradiated before (true or false). Drives the NOMS re-irradiation rule (docs/clinical-rules.md §9.4-H)."
 * #myelopathy "Myelopathy" "Whether the patient has myelopathy from spinal cord compression (true or false), the clinical part of the NOMS neurologic assessment. Never inferred from imaging."
 * #cauda-equina-syndrome "Cauda equina syndrome" "Whether the patient has cauda equina syndrome (true or false); NOMS treats it like myelopathy."
 * #functional-radiculopathy "Functional radiculopathy" "Whether the patient has a radiculopathy that impairs function (true or false), part of the NOMS neurologic assessment."
@@ -87,10 +87,10 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #stability-assessment "Spine surgeon's stability assessment" "The spine surgeon's call on the mechanical stability of one level, needed when SINS is 7 to 12: stable or unstable."
 * #stable "Stable" "The surgeon judges the level mechanically stable."
 * #unstable "Unstable" "The surgeon judges the level mechanically unstable."
-* #sois "Spine Oncology Imaging Score" "Spine Oncology Imaging Score (SOIS) of Penn Medicine's structured spine MRI report, as sent by the reporting system. Shown to the user, never computed or interpreted (clinical-spec.md §10)."
+* #sois "Spine Oncology Imaging Score" "Spine Oncology Imaging Score (SOIS) of Penn Medicine's structured spine MRI report, as sent by the reporting system. Shown to the user, never computed or interpreted (docs/clinical-rules.md §10)."
 
 // ---------------------------------------------------------------------------------------------
-// Radiosensitivity, the oncologic (O) input of NOMS (Laufer 2013; clinical-spec.md §3)
+// Radiosensitivity, the oncologic (O) input of NOMS (Laufer 2013; docs/clinical-rules.md §3)
 // ---------------------------------------------------------------------------------------------
 * #radiosensitivity "Radiosensitivity to conventional radiotherapy" "Class of the primary tumour's response to conventional external beam radiotherapy (cEBRT), the oncologic input of NOMS."
 * #radiosensitive-hematologic "Radiosensitive, haematological" "Lymphoma, multiple myeloma or plasmacytoma: highly sensitive to cEBRT."
@@ -139,7 +139,7 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #nesms-albumin "NESMS albumin item" "NESMS item: serum albumin (LOINC 1751-7) of 3.5 g/dL (35 g/L) or more, 1 point; otherwise 0."
 
 // ---------------------------------------------------------------------------------------------
-// NOMS recommendation (Laufer 2013; Barzilai 2017; clinical-spec.md §9)
+// NOMS recommendation (Laufer 2013; Barzilai 2017; docs/clinical-rules.md §9)
 // ---------------------------------------------------------------------------------------------
 * #noms-recommendation "NOMS recommendation" "Treatment plan that the NOMS framework gives for one vertebral level, with its radiation, surgery and stabilization parts, the rules applied, flags and missing inputs."
 * #plan-cebrt "Conventional external beam radiotherapy" "NOMS plan: cEBRT alone."
@@ -176,6 +176,22 @@ Description: "Local codes for the findings NOMS-CDS reads and the results it wri
 * #flag-obtain-tissue-diagnosis "Obtain a tissue diagnosis" "Histology is unknown: a biopsy is needed before the oncologic assessment."
 * #flag-conflicting-data "Conflicting data" "The record holds contradictory values for an input; the newest was used and the conflict is reported."
 * #flag-preliminary-data "Preliminary data" "An input used came from a preliminary result."
+* #flag-myelopathy-unexplained "Myelopathy not explained by this level" "Myelopathy or cauda equina syndrome is present, but this level's compression cannot cause it (ESCC 0 or 1a at any level, or 1b where the cord lies above the conus): the plan follows the rows without myelopathy; look for another level or cause."
+* #flag-confirm-surgical-candidacy "Confirm surgical candidacy" "Urgent decompression is recommended for myelopathy from a tumour of unknown histology (NOMS special case C) while the patient's ability to tolerate surgery is not recorded: confirm it."
+* #flag-prior-radiation-adjacent "Prior radiation at an adjacent level" "Radiotherapy is recorded at the level above or below: radiation oncology to review the overlap of the fields."
+
+// ---------------------------------------------------------------------------------------------
+// Urgency (docs/clinical-rules.md §15.2)
+// ---------------------------------------------------------------------------------------------
+* #spine-urgency "Spine urgency" "How urgently a spinal metastasis needs attention, for one vertebral level or for the patient: emergent, urgent, routine or none, or undetermined when the inputs leave a range (then the at-least and at-most components give it)."
+* #urgency-emergent "Emergent" "Urgency tier: high-grade epidural spinal cord compression (ESCC 2-3, or cord compression without a grade) with myelopathy or cauda equina syndrome at the level."
+* #urgency-urgent "Urgent" "Urgency tier: high-grade epidural compression without myelopathy or cauda equina syndrome, SINS 13-18, or SINS 7-12 with mechanical pain."
+* #urgency-routine "Routine" "Urgency tier: a spinal metastasis that meets none of the emergent or urgent criteria."
+* #urgency-none "None" "Urgency tier: no spinal metastasis on record."
+* #urgency-undetermined "Undetermined" "The inputs leave more than one urgency tier possible: the at-least and at-most components give the range, and the missing components the inputs that decide."
+* #urgency-at-least "Urgency at least" "The lowest urgency tier that is certain whatever the unknown inputs are."
+* #urgency-at-most "Urgency at most" "The highest urgency tier still possible; an output never says routine while emergent is possible."
+* #urgency-reason "Urgency reason" "One reason for the urgency tiers, in words, given as a string."
 
 // ---------------------------------------------------------------------------------------------
 // NOMS assessment (RiskAssessment)

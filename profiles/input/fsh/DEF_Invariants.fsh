@@ -117,3 +117,16 @@ Invariant: noms-provenance-tag
 Description: "meta.tag carries exactly one write tag: system http://noms-cds.org/fhir/sid/result, code 'provenance-' followed by 24 lowercase hexadecimal digits."
 Expression: "meta.tag.where(system = 'http://noms-cds.org/fhir/sid/result').count() = 1 and meta.tag.where(system = 'http://noms-cds.org/fhir/sid/result').all(code.matches('^provenance-[0-9a-f]{24}$'))"
 Severity: #error
+
+// ---------------------------------------------------------------------------------------------
+// Urgency (docs/clinical-rules.md §15.2)
+// ---------------------------------------------------------------------------------------------
+Invariant: noms-urgency-value
+Description: "The value is the tier when the lowest certain and the highest possible tier are the same, and urgency-undetermined when they differ."
+Expression: "iif(component.where(code.coding.code = 'urgency-at-least').value.ofType(CodeableConcept).coding.code = component.where(code.coding.code = 'urgency-at-most').value.ofType(CodeableConcept).coding.code, value.ofType(CodeableConcept).coding.code = component.where(code.coding.code = 'urgency-at-least').value.ofType(CodeableConcept).coding.code, value.ofType(CodeableConcept).coding.code = 'urgency-undetermined')"
+Severity: #error
+
+Invariant: noms-urgency-order
+Description: "The lowest certain tier is not above the highest possible tier (none < routine < urgent < emergent)."
+Expression: "(component.where(code.coding.code = 'urgency-at-least').value.ofType(CodeableConcept).coding.code = 'urgency-emergent' implies component.where(code.coding.code = 'urgency-at-most').value.ofType(CodeableConcept).coding.code = 'urgency-emergent') and (component.where(code.coding.code = 'urgency-at-least').value.ofType(CodeableConcept).coding.code = 'urgency-urgent' implies (component.where(code.coding.code = 'urgency-at-most').value.ofType(CodeableConcept).coding.code = 'urgency-urgent' or component.where(code.coding.code = 'urgency-at-most').value.ofType(CodeableConcept).coding.code = 'urgency-emergent')) and (component.where(code.coding.code = 'urgency-at-least').value.ofType(CodeableConcept).coding.code = 'urgency-routine' implies component.where(code.coding.code = 'urgency-at-most').value.ofType(CodeableConcept).coding.code != 'urgency-none') and (component.where(code.coding.code = 'urgency-at-most').value.ofType(CodeableConcept).coding.code = 'urgency-none' implies component.where(code.coding.code = 'urgency-at-least').value.ofType(CodeableConcept).coding.code = 'urgency-none')"
+Severity: #error

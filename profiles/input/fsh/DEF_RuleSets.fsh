@@ -9,7 +9,7 @@ RuleSet: ProfileMetadata
 * ^experimental = false
 * ^publisher = "NOMS-CDS project"
 
-// A finding about the patient read by NOMS-CDS (fhir-contract.md §1).
+// A finding about the patient read by NOMS-CDS (docs/fhir-input.md).
 RuleSet: FindingRules
 * insert ProfileMetadata
 * obeys noms-value-or-absent

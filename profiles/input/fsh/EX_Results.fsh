@@ -8,7 +8,7 @@ RuleSet: ExampleResult
 * subject = Reference(Patient/example)
 * effectiveDateTime = "2025-06-04T09:00:00Z"
 * issued = "2025-06-04T09:00:00Z"
-* method.text = "NOMS-CDS rule set 1 (service 0.1.0)"
+* method.text = "NOMS-CDS rule set 2 (NOMS-CDS 0.1.0)"
 
 RuleSet: ExampleResultT9
 * insert ExampleResult
@@ -203,7 +203,7 @@ Usage: #example
 * subject = Reference(Patient/example)
 * occurrenceDateTime = "2025-06-04T09:00:00Z"
 * condition = Reference(Condition/t9-metastasis)
-* method.text = "NOMS-CDS rule set 1 (service 0.1.0)"
+* method.text = "NOMS-CDS rule set 2 (NOMS-CDS 0.1.0)"
 * basis[0] = Reference(Observation/sins-score-t9)
 * basis[1] = Reference(Observation/escc-category-t9)
 * basis[2] = Reference(Observation/noms-recommendation-t9)
@@ -243,3 +243,25 @@ Usage: #example
 * entity[2].what = Reference(Observation/clinician-judgement-t9-stable)
 * entity[3].role = #source
 * entity[3].what = Reference(Condition/breast-cancer)
+
+Instance: spine-urgency-t9-possibly-emergent
+InstanceOf: SpineUrgency
+Title: "Urgency at T9: urgent, possibly emergent"
+Description: "ESCC 3 at T9 with myelopathy not recorded: at least urgent (high-grade compression), emergent if myelopathy is present; myelopathy decides. Headline: POSSIBLY EMERGENT: record myelopathy at T9 (at least urgent)."
+Usage: #example
+* identifier.system = "http://noms-cds.org/fhir/sid/result"
+* identifier.value = "spine-urgency-T9-5d4c3b2a1f0e9d8c7b6a5f4e"
+* insert ExampleResultT9
+* code = SO#spine-urgency "Spine urgency"
+* valueCodeableConcept = SO#urgency-undetermined "Undetermined"
+* component[atLeast].code = SO#urgency-at-least "Urgency at least"
+* component[atLeast].valueCodeableConcept = SO#urgency-urgent "Urgent"
+* component[atMost].code = SO#urgency-at-most "Urgency at most"
+* component[atMost].valueCodeableConcept = SO#urgency-emergent "Emergent"
+* component[reason][0].code = SO#urgency-reason "Urgency reason"
+* component[reason][0].valueString = "ESCC 3 (high-grade) at T9: emergent if myelopathy is present"
+* component[reason][1].code = SO#urgency-reason "Urgency reason"
+* component[reason][1].valueString = "high-grade compression (ESCC 3) without myelopathy at T9"
+* component[missing].code = SO#noms-missing "NOMS missing input"
+* component[missing].valueString = "myelopathy"
+

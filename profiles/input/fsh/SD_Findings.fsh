@@ -1,4 +1,4 @@
-// Profiles of the findings NOMS-CDS reads (fhir-contract.md §1, "What is read"). They state what
+// Profiles of the findings NOMS-CDS reads (docs/fhir-input.md). They state what
 // the service expects from an EHR or a structured report; the service itself reads leniently (it
 // also accepts Conditions and Procedures where the contract says so) and never writes these.
 // Performance status (ECOG 89247-1, Karnofsky 89243-0) and serum albumin are standard LOINC
@@ -66,7 +66,7 @@ Profile: FrankelGrade
 Parent: Observation
 Id: noms-frankel-grade
 Title: "Frankel Grade Profile"
-Description: "The patient's Frankel grade (A to E), read for the palsy item of the revised Tokuhashi score. An ASIA impairment scale Observation is a different instrument and is not converted (clinical-spec.md §8.5)."
+Description: "The patient's Frankel grade (A to E), read for the palsy item of the revised Tokuhashi score. An ASIA impairment scale Observation is a different instrument and is not converted (docs/clinical-rules.md §8.5)."
 * insert FindingRules
 * code = SO#frankel-grade
 * value[x] only CodeableConcept

@@ -1,5 +1,4 @@
-// Profiles of the result Observations NOMS-CDS writes (fhir-contract.md §2; the exact shapes are in
-// docs/fhir-output.md). Scored results follow the single-resource-with-components pattern of the
+// Profiles of the result Observations NOMS-CDS writes (docs/fhir-output.md). Scored results follow the single-resource-with-components pattern of the
 // FHIR Apgar example and the survey category of US Core Observation Screening Assessment
 // (http://hl7.org/fhir/us/core/StructureDefinition/us-core-observation-screening-assessment);
 // mCODE also models scored assessments as Observations with a fixed code (ECOG, Karnofsky).
@@ -200,6 +199,50 @@ Description: "The NOMS framework's recommendation for one vertebral level (Laufe
 * component[flag].value[x] only CodeableConcept
 * component[flag].value[x] from NomsFlagVS (required)
 * component[missing] ^short = "Name of an input that was needed and missing"
+* component[missing].code = SO#noms-missing
+* component[missing].value[x] 1..1
+* component[missing].value[x] only string
+* insert NotUsed(interpretation)
+
+Profile: SpineUrgency
+Parent: Observation
+Id: noms-spine-urgency
+Title: "Spine Urgency Profile"
+Description: "How urgently a spinal metastasis needs attention (docs/clinical-rules.md §15.2), for one vertebral level (with bodySite) or for the patient (without): the tier as value when it is certain, else urgency-undetermined; the lowest certain and the highest possible tier as components, one component per reason, and one noms-missing component per input that decides between the tiers. An urgency never says routine while emergent is possible."
+* insert ResultObservationRules(spine-urgency)
+* insert ComponentSlicing
+* obeys noms-urgency-value and noms-urgency-order
+* value[x] 1..1
+* value[x] only CodeableConcept
+* value[x] from UrgencyValueVS (required)
+* insert NotUsed(dataAbsentReason)
+* bodySite 0..1 MS
+* bodySite from VertebraVS (required)
+* bodySite ^short = "The vertebral level, for a level's urgency; absent for the patient's"
+* focus 0..1 MS
+* focus only Reference(Condition)
+* focus ^short = "The spinal metastasis Condition at this level, when the chart has one"
+* component 3..*
+* component contains
+    atLeast 1..1 and
+    atMost 1..1 and
+    reason 1..* and
+    missing 0..*
+* component[atLeast] ^short = "The lowest tier that is certain"
+* component[atLeast].code = SO#urgency-at-least
+* component[atLeast].value[x] 1..1
+* component[atLeast].value[x] only CodeableConcept
+* component[atLeast].value[x] from UrgencyTierVS (required)
+* component[atMost] ^short = "The highest tier still possible"
+* component[atMost].code = SO#urgency-at-most
+* component[atMost].value[x] 1..1
+* component[atMost].value[x] only CodeableConcept
+* component[atMost].value[x] from UrgencyTierVS (required)
+* component[reason] ^short = "One reason, in words"
+* component[reason].code = SO#urgency-reason
+* component[reason].value[x] 1..1
+* component[reason].value[x] only string
+* component[missing] ^short = "An input the chart could still supply that decides between the tiers"
 * component[missing].code = SO#noms-missing
 * component[missing].value[x] 1..1
 * component[missing].value[x] only string

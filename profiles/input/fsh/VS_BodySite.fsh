@@ -1,13 +1,13 @@
-// Vertebral levels C1-S5 as SNOMED CT body structures: the table of clinical-spec.md §11.3, taken
+// Vertebral levels C1-S5 as SNOMED CT body structures: the table of docs/clinical-rules.md §11.3, taken
 // from the eHDSI Body Site value set v8.1.0 (SNOMED CT International 2025-02-01). The service
 // writes exactly these codes in bodySite of per-level results and reads them on findings.
 // T12 is the one "Entire body of ..." concept: "Structure of body of T12" is not in that value set
-// (open item O-9 of clinical-spec.md: verify the [V-1]/[U] codes in a SNOMED CT browser).
+// (open item O-9 of docs/scores.md: verify the [V-1]/[U] codes in a SNOMED CT browser).
 
 ValueSet: VertebraVS
 Id: noms-vertebra-vs
 Title: "Vertebral Level Value Set"
-Description: "One SNOMED CT body structure per vertebral level, C1 to S5, used as bodySite of every per-level finding and result. A spinal metastasis is assessed level by level, so a bodySite names exactly one vertebra."
+Description: "One SNOMED CT body structure per vertebral level, C1 to S5, plus the sacrum (a sacral lesion whose segment is not given) and the coccyx, used as bodySite of every per-level finding and result. A spinal metastasis is assessed level by level, so a bodySite names exactly one level."
 * ^experimental = false
 * SCT#14806007 "Bone structure of atlas"
 * SCT#39976000 "Bone structure of axis"
@@ -38,3 +38,5 @@ Description: "One SNOMED CT body structure per vertebral level, C1 to S5, used a
 * SCT#49967005 "Structure of third sacral vertebra"
 * SCT#69950008 "Structure of fourth sacral vertebra"
 * SCT#21452006 "Structure of fifth sacral vertebra"
+* SCT#54735007 "Sacrum"
+* SCT#64688005 "Coccyx"

@@ -1,4 +1,4 @@
-// Answer lists and finding codes of what NOMS-CDS reads (fhir-contract.md §1). Every code is in
+// Answer lists and finding codes of what NOMS-CDS reads (docs/fhir-input.md). Every code is in
 // the spine-oncology code system (CS_SpineOncology.fsh); points are in its definitions.
 
 ValueSet: SinsPainVS

@@ -1,4 +1,4 @@
-// Value sets of what NOMS-CDS writes (fhir-contract.md §2, docs/fhir-output.md). Every code but
+// Value sets of what NOMS-CDS writes (docs/fhir-output.md). Every code but
 // the result statuses and the qualitative risks is in the spine-oncology code system.
 
 ValueSet: ResultStatusVS
@@ -113,6 +113,9 @@ Description: "Flags NOMS-CDS attaches to a recommendation or an ESCC category."
 * SO#flag-obtain-tissue-diagnosis
 * SO#flag-conflicting-data
 * SO#flag-preliminary-data
+* SO#flag-myelopathy-unexplained
+* SO#flag-confirm-surgical-candidacy
+* SO#flag-prior-radiation-adjacent
 
 ValueSet: NomsOutcomeVS
 Id: noms-outcome-vs
@@ -130,3 +133,21 @@ Description: "The three levels of the HL7 risk-probability code system that a NO
 * RISKPROB#low "Low likelihood"
 * RISKPROB#moderate "Moderate likelihood"
 * RISKPROB#high "High likelihood"
+
+ValueSet: UrgencyTierVS
+Id: noms-urgency-tier-vs
+Title: "Urgency Tiers"
+Description: "The four urgency tiers of a spinal metastasis (docs/clinical-rules.md §15.2), lowest to highest: none, routine, urgent, emergent."
+* ^experimental = false
+* SO#urgency-none
+* SO#urgency-routine
+* SO#urgency-urgent
+* SO#urgency-emergent
+
+ValueSet: UrgencyValueVS
+Id: noms-urgency-value-vs
+Title: "Urgency Values"
+Description: "The value of an urgency result: a tier when it is certain, else undetermined (the components give the range)."
+* ^experimental = false
+* include codes from valueset UrgencyTierVS
+* SO#urgency-undetermined

@@ -1,6 +1,6 @@
 """FHIR resources → the clinical core's findings, keeping the resource behind every value.
 
-Rules (fhir-contract §1): entered-in-error is ignored; Observations count when final, amended or
+Rules (docs/fhir-input.md): entered-in-error is ignored; Observations count when final, amended or
 corrected, and when preliminary (the result is then flagged); Conditions count when clinically
 active, recurrent or relapsed (or with no clinical status) and not refuted. When one finding has
 several values the newest wins and the disagreement is reported, never merged; when no value is
@@ -10,7 +10,9 @@ say: absent diagnoses are not "no metastases", imaging never implies myelopathy.
 The package, module by module: ``bundle`` and ``references`` (shared with the FHIR client),
 ``elements`` (codings, levels, dates), ``collector`` (candidates and their resolution), one module
 per kind of resource read (``conditions``, ``observations``, ``procedures``, ``imaging``),
-``assembly`` (findings from resolved values) and ``extraction`` (the entry point).
+``assembly`` (findings from resolved values) with ``scales`` (one finding on two scales) and
+``radiation`` (prior radiation by level, region and neighbour), and ``extraction`` (the entry
+point).
 """
 
 from service.fhir.extract.bundle import (

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from service.domain.escc import Grade
 from service.domain.findings import LesionFindings, PatientFindings, StabilityCall, input_key
+from service.domain.histology import PrimaryCancer
 from service.domain.levels import Level
 from service.domain.metastases import (
     TOKUHASHI_MAJOR_ORGANS,
@@ -17,12 +19,15 @@ from service.domain.metastases import (
     OrganMetastases,
     VisceralMetastases,
 )
-from service.domain.performance import PerformanceStatus
+from service.domain.neurology import NeuroFindingKind
 from service.fhir import codes
 from service.fhir.extract.collector import Collector, enum_name
 from service.fhir.extract.conditions import Conditions
 from service.fhir.extract.elements import parse_when
+from service.fhir.extract.observations import NEUROLOGY_BY_LEVEL
+from service.fhir.extract.radiation import adjacent_radiation, near, prior_radiation
 from service.fhir.extract.references import identity
+from service.fhir.extract.scales import palsy_grades, performance_status, say_albumin
 
 
 def _age(patient: dict[str, Any] | None, today: date, c: Collector) -> int | None:
@@ -43,13 +48,66 @@ def _age(patient: dict[str, Any] | None, today: date, c: Collector) -> int | Non
 def assemble(
     c: Collector, cond: Conditions, patient: dict[str, Any] | None, today: date
 ) -> PatientFindings:
-    # Primary cancer(s): a classification per distinct primary; the newest diagnosis first.
-    primaries = sorted(
-        cond.primaries, key=lambda p: p[2] or datetime.min.replace(tzinfo=UTC), reverse=True
+    metastases = _metastases(c, cond)
+    lesions = _lesions(c, cond)
+    distinct = _primaries(c, cond, active_spine=bool(lesions or cond.spinal_without_level))
+    performance = performance_status(c)
+    albumin = c.resolve("albumin", say_albumin)
+    frankel, asia = palsy_grades(c)
+    return PatientFindings(
+        age=_age(patient, today, c),
+        sex=(patient or {}).get("gender"),
+        primaries=tuple(distinct),
+        other_cancers=tuple(dict.fromkeys(text for text, _ in cond.other_cancers)),
+        myelopathy=c.resolve("myelopathy"),
+        cauda_equina=c.resolve("cauda-equina-syndrome"),
+        functional_radiculopathy=c.resolve("functional-radiculopathy"),
+        performance=performance,
+        frankel=frankel,
+        asia=asia,
+        ambulatory=c.resolve("ambulatory-status", enum_name),
+        albumin_g_per_dl=albumin[0] if albumin else None,
+        albumin_comparator=albumin[1] if albumin else None,
+        metastases=metastases,
+        surgical_candidate=c.resolve("surgical-candidate"),
+        leptomeningeal=_leptomeningeal(c, cond),
+        sois=c.resolve("sois"),
+        lesions=lesions,
+        unlocated_spinal_metastases=len(cond.spinal_without_level),
+        conflicting=frozenset(c.conflicting),
+        preliminary=frozenset(c.preliminary),
     )
-    distinct = list(dict.fromkeys(p for p, _, _ in primaries))
-    if primaries:
-        c.sources["primary-cancer"] = tuple(ref for _, ref, _ in primaries)
+
+
+def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[PrimaryCancer]:
+    """A classification per distinct primary, the newest diagnosis first.
+
+    docs/clinical-rules.md §15.6: a primary recorded as resolved, in remission or inactive still
+    counts while a spinal metastasis is active (the metastasis proves active disease), and says so.
+    """
+    found = list(cond.primaries)
+    for primary, ref, when, status in cond.inactive_primaries:
+        if active_spine:
+            recorded = replace(primary, description=f"{primary.description} (recorded as {status})")
+            found.append((recorded, ref, when))
+            c.note(
+                "information",
+                f"primary cancer ({primary.description}) recorded as {status}: counted, because "
+                "a spinal metastasis is active",
+                ref,
+            )
+        else:
+            c.note(
+                "information",
+                f"primary cancer ({primary.description}) not used: clinical status {status}",
+                ref,
+            )
+    found.sort(key=lambda p: p[2] or datetime.min.replace(tzinfo=UTC), reverse=True)
+    distinct = list(dict.fromkeys(p for p, _, _ in found))
+    if found:
+        c.sources["primary-cancer"] = tuple(ref for _, ref, _ in found)
+    for _, ref in cond.other_cancers:
+        c.note("information", "cancer on record that cannot be the primary: listed, not used", ref)
     if len({p.radiosensitivity for p in distinct}) > 1:
         c.conflicting.add("primary-cancer")
         c.note(
@@ -57,29 +115,13 @@ def assemble(
             "several primary cancers with different radiosensitivity are on "
             f"record ({'; '.join(p.description for p in distinct)})",
         )
+    return distinct
 
-    metastases = _metastases(c, cond)
-    lesions = _lesions(c, cond)
-    ecog, kps = c.resolve("ecog"), c.resolve("kps")
-    return PatientFindings(
-        age=_age(patient, today, c),
-        sex=(patient or {}).get("gender"),
-        primaries=tuple(distinct),
-        myelopathy=c.resolve("myelopathy"),
-        cauda_equina=c.resolve("cauda-equina-syndrome"),
-        functional_radiculopathy=c.resolve("functional-radiculopathy"),
-        performance=PerformanceStatus(ecog=ecog, kps=kps),
-        frankel=c.resolve("frankel-grade", enum_name),
-        asia=c.resolve("asia", enum_name),
-        ambulatory=c.resolve("ambulatory-status", enum_name),
-        albumin_g_per_dl=c.resolve("albumin"),
-        metastases=metastases,
-        surgical_candidate=c.resolve("surgical-candidate"),
-        sois=c.resolve("sois"),
-        lesions=lesions,
-        conflicting=frozenset(c.conflicting),
-        preliminary=frozenset(c.preliminary),
-    )
+
+def _leptomeningeal(c: Collector, cond: Conditions) -> bool:
+    if cond.leptomeningeal:
+        c.sources["leptomeningeal"] = tuple(cond.leptomeningeal)
+    return bool(cond.leptomeningeal)
 
 
 def _metastases(c: Collector, cond: Conditions) -> Metastases:
@@ -88,6 +130,10 @@ def _metastases(c: Collector, cond: Conditions) -> Metastases:
         for key in c.candidates
         if "/" in key and key.split("/")[1] in codes.LESION_IMAGING_FINDINGS
     }
+    # The coccyx is no vertebral body for Tokuhashi's count; it stays a bone metastasis of a site
+    # the counts do not name (docs/clinical-rules.md §15.10).
+    coccygeal = Level.COCCYX in levels_on_record
+    levels_on_record.discard(Level.COCCYX)
     derived_vertebral = len(levels_on_record) + len(cond.spinal_without_level)
     vertebral = c.resolve("vertebral-metastases-count")
     if vertebral is not None:
@@ -122,7 +168,7 @@ def _metastases(c: Collector, cond: Conditions) -> Metastases:
             c.sources["extraspinal-bone-metastases-count"] = tuple(
                 dict.fromkeys(ref for ref, _ in cond.extraspinal_bone_sites)
             )
-    if cond.bone_unknown_site and extraspinal is None:
+    if (cond.bone_unknown_site or coccygeal) and extraspinal is None:
         # A bone metastasis of unknown site is spinal or not; it only raises the total.
         extraspinal_count = Count(extraspinal_count.low, None)
 
@@ -168,6 +214,8 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
         if names & set(codes.LESION_IMAGING_FINDINGS):
             levels.add(level)
     for level, names in level_keys.items():
+        if names == {"prior-radiation"} and any(near(level, lesion) for lesion in levels):
+            continue  # radiation next to a lesion is used for the adjacency flag (§15.9)
         if level not in levels:
             c.note(
                 "warning",
@@ -188,7 +236,9 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
         if level_refs:
             c.sources[input_key("level", level)] = tuple(level_refs)
         scope = cond.out_of_scope.get(level)
-        prior = _prior_radiation(c, level)
+        prior = prior_radiation(c, level)
+        adjacent = adjacent_radiation(c, level)
+        myelopathy, cauda_equina = (_neurology_at(c, name, level) for name in NEUROLOGY_BY_LEVEL)
         surgeon: StabilityCall | None = get("stability-assessment")
         lesions.append(
             LesionFindings(
@@ -200,7 +250,10 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
                 posterolateral=get("sins-posterolateral"),
                 escc_grade=escc_grade,
                 cord_compression_reported=cord,
+                myelopathy=myelopathy,
+                cauda_equina=cauda_equina,
                 prior_radiation=prior,
+                prior_radiation_adjacent=adjacent,
                 surgeon_stability=surgeon,
                 out_of_scope=scope[0] if scope else None,
             )
@@ -210,21 +263,25 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
     return tuple(lesions)
 
 
-def _prior_radiation(c: Collector, level: Level) -> bool | None:
-    """Prior radiation at a level: any source saying yes wins (safer: SRS, not cEBRT)."""
-    key = input_key("prior-radiation", level)
-    found = c.candidates.get(key) or []
-    yes = [x for x in found if x.value is True]
-    if yes and len(yes) < len(found):
-        c.conflicting.add(key)
+def _neurology_at(c: Collector, name: str, level: Level) -> bool | None:
+    """A finding recorded for this level: the newest of its own records and the patient's.
+
+    docs/clinical-rules.md §15.1: with a body site a finding applies to that level only; the
+    patient-level records (no body site) apply everywhere by anatomy, so they compete with the
+    level's own by date. None when no record names the level (the patient-level value applies).
+    """
+    key = input_key(name, level)
+    own = c.candidates.get(key)
+    if not own:
+        return None
+    kind = NeuroFindingKind(name)
+    if not kind.can_arise_at(level):
         c.note(
             "warning",
-            f"{key}: the chart both records and denies prior radiation; prior radiation is assumed",
-            yes[0].ref,
+            f"{kind.label} recorded at {level.label}, where it cannot arise "
+            "(docs/clinical-rules.md §15.1): not an input there",
+            own[0].ref,
         )
-    if yes:
-        c.sources[key] = tuple(dict.fromkeys(x.ref for x in yes))
-        if any(x.preliminary for x in yes):
-            c.preliminary.add(key)
-        return True
+        return None
+    c.candidates[key] = [*own, *c.candidates.get(name, [])]
     return c.resolve(key)

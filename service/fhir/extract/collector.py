@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from service.domain.levels import Region
 from service.fhir.extract.issues import Issue
 
 
@@ -28,6 +29,11 @@ class Collector:
     sources: dict[str, tuple[str, ...]] = field(default_factory=dict)
     conflicting: set[str] = field(default_factory=set)
     preliminary: set[str] = field(default_factory=set)
+    chosen: dict[str, Candidate] = field(default_factory=dict)
+    # Prior radiation recorded for a whole spinal region (docs/clinical-rules.md §15.9).
+    region_radiation: dict[Region, list[Candidate]] = field(
+        default_factory=lambda: defaultdict(list)
+    )
 
     def add(
         self, key: str, value: Any, when: datetime | None, ref: str, preliminary: bool = False
@@ -48,11 +54,12 @@ class Collector:
             self.conflicting.add(key)
             newest = [c for c in found if c.when == newest_when] if newest_when else found
             if newest_when is None or len({c.value for c in newest}) > 1:
+                tied = newest if newest_when else found
                 self.note(
                     "warning",
-                    f"{key}: the chart holds conflicting values "
-                    f"({', '.join(sorted(describe(v) for v in values))}) and none is "
-                    "the newest; the value is left unknown",
+                    f"{key}: the chart holds conflicting values and none is the newest "
+                    f"({'; '.join(f'{c.ref}: {describe(c.value)}' for c in tied)}); "
+                    "the value is left unknown",
                 )
                 return None
             chosen = newest[0]
@@ -67,6 +74,7 @@ class Collector:
             dated = [c for c in found if c.when == newest_when] if newest_when else found
             chosen = dated[0]
         self.sources[key] = (chosen.ref,)
+        self.chosen[key] = chosen
         if chosen.preliminary:
             self.preliminary.add(key)
         return chosen.value

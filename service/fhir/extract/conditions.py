@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service.domain.findings import OutOfScope
+from service.domain.findings import OutOfScope, input_key
 from service.domain.histology import (
     UNSPECIFIED_SITE,
     Histology,
@@ -34,6 +34,13 @@ ACTIVE_CONDITION_STATUS = frozenset({"active", "recurrence", "relapse"})
 @dataclass
 class Conditions:
     primaries: list[tuple[PrimaryCancer, str, datetime | None]] = field(default_factory=list)
+    # Primaries recorded as resolved, in remission or inactive, with that status: they count
+    # while a spinal metastasis is active (docs/clinical-rules.md §15.6).
+    inactive_primaries: list[tuple[PrimaryCancer, str, datetime | None, str]] = field(
+        default_factory=list
+    )
+    # Cancers that cannot be the primary (non-melanoma skin, in situ): listed, never used.
+    other_cancers: list[tuple[str, str]] = field(default_factory=list)
     spinal_levels: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
     spinal_without_level: list[str] = field(default_factory=list)
     bone_unknown_site: list[str] = field(default_factory=list)
@@ -41,6 +48,7 @@ class Conditions:
     organ_sites: dict[Organ, list[str]] = field(default_factory=lambda: defaultdict(list))
     cord_compression: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
     out_of_scope: dict[Level, tuple[OutOfScope, str]] = field(default_factory=dict)
+    leptomeningeal: list[str] = field(default_factory=list)
     level_of_condition: dict[str, list[Level]] = field(default_factory=dict)
 
 
@@ -56,22 +64,71 @@ def _condition_usable(cond: dict[str, Any]) -> tuple[bool, str]:
     return True, ""
 
 
-def _primary_code(cond: dict[str, Any]) -> tuple[SiteProfile, Histology | None] | None:
-    """Site and histology of a primary-cancer Condition, or None when it is not one."""
+@dataclass(frozen=True, slots=True)
+class PrimaryRead:
+    """What a primary-cancer Condition says, before its clinical status is weighed.
+
+    Attributes:
+        site, histology: The site and morphology group of the mapping table.
+        morphology: The recorded morphology (ICD-O-3 display or code), mapped or not.
+        name: The chart's own label and code when the code is outside the mapping table.
+        not_candidate: Why the cancer cannot be the primary of a bone metastasis (non-melanoma
+            skin cancer, in-situ neoplasm: docs/clinical-rules.md §15.6), else None.
+    """
+
+    site: SiteProfile
+    histology: Histology | None = None
+    morphology: str | None = None
+    name: str | None = None
+    not_candidate: str | None = None
+
+    def classify(self) -> PrimaryCancer:
+        """The classification for every instrument."""
+        return classify(self.site, self.histology, morphology=self.morphology, name=self.name)
+
+    @property
+    def label(self) -> str:
+        """How the cancer is named in messages."""
+        return self.name or self.site.name
+
+
+_SYSTEM_NAMES = {codes.ICD10CM: "ICD-10-CM", codes.ICD10: "ICD-10", codes.SNOMED: "SNOMED CT"}
+_MAX_LABEL = 120  # chart text shown back is bounded
+
+
+def _label(coding: dict[str, Any]) -> str:
+    display = coding.get("display") if isinstance(coding.get("display"), str) else None
+    system = _SYSTEM_NAMES.get(coding.get("system"), "code")
+    text = f"{display[:_MAX_LABEL]} ({system} {coding.get('code')})" if display else None
+    return text or f"cancer coded {system} {coding.get('code')}"
+
+
+def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
+    """What a primary-cancer Condition says, or None when it is not one."""
     site: SiteProfile | None = None
     histology: Histology | None = None
+    morphology: str | None = None
+    unmapped: str | None = None
+    not_candidate: str | None = None
     is_cancer = codes.MCODE_PRIMARY_CANCER_PROFILE in (
         (cond.get("meta") or {}).get("profile") or []
     )
     for coding in codings(cond.get("code")):
         system, code = coding.get("system"), coding.get("code") or ""
         found = None
-        if system in (codes.ICD10, codes.ICD10CM) and codes.is_primary_malignant_icd(code):
-            is_cancer = True
-            found = codes.primary_from_icd(code)
+        if system in (codes.ICD10, codes.ICD10CM):
+            if codes.not_candidate_primary_icd(code) and not not_candidate:
+                not_candidate = codes.not_candidate_primary_icd(code)
+                unmapped = unmapped or _label(coding)
+            if codes.is_primary_malignant_icd(code):
+                is_cancer = True
+                found = codes.primary_from_icd(code)
+                unmapped = unmapped or (None if found else _label(coding))
         elif system == codes.SNOMED and code in codes.PRIMARY_SNOMED:
             is_cancer = True
             found = codes.PRIMARY_SNOMED[code]
+        elif system == codes.SNOMED and code:
+            unmapped = unmapped or _label(coding)
         if found:
             if site is None or site is UNSPECIFIED_SITE:
                 site = found.site
@@ -79,18 +136,30 @@ def _primary_code(cond: dict[str, Any]) -> tuple[SiteProfile, Histology | None] 
     for extension in cond.get("extension") or []:
         if extension.get("url") == codes.MCODE_HISTOLOGY_EXTENSION:
             for coding in codings(extension.get("valueCodeableConcept")):
-                if coding.get("system") == codes.ICDO3:
-                    histology = codes.histology_from_icdo3(coding.get("code") or "") or histology
+                if coding.get("system") == codes.ICDO3 and coding.get("code"):
+                    code = coding["code"]
+                    histology = codes.histology_from_icdo3(code) or histology
+                    not_candidate = not_candidate or codes.not_candidate_morphology(code)
+                    display = coding.get("display")
+                    morphology = (
+                        display[:_MAX_LABEL] if isinstance(display, str) else f"ICD-O-3 {code}"
+                    )
                     is_cancer = True
+    if not_candidate:
+        # A behaviour or morphology that rules the cancer out wins over the site code.
+        return PrimaryRead(site or UNSPECIFIED_SITE, name=unmapped, not_candidate=not_candidate)
     if not is_cancer:
         return None
-    return site or UNSPECIFIED_SITE, histology
+    return PrimaryRead(
+        site or UNSPECIFIED_SITE, histology, morphology, None if site else unmapped, None
+    )
 
 
 def _is_secondary(cond: dict[str, Any]) -> bool:
     for coding in codings(cond.get("code")):
         system, code = coding.get("system"), (coding.get("code") or "").upper()
-        if system in (codes.ICD10, codes.ICD10CM) and code[:3] in ("C77", "C78", "C79"):
+        # C7B: secondary neuroendocrine tumours (ICD-10-CM), docs/clinical-rules.md §15.6.
+        if system in (codes.ICD10, codes.ICD10CM) and code[:3] in ("C77", "C78", "C79", "C7B"):
             return True
         if system == codes.SNOMED and (
             code in codes.SPINAL_METASTASIS_SNOMED or code in codes.SECONDARY_ORGAN_SNOMED
@@ -133,10 +202,23 @@ def read_conditions(conditions: list[dict[str, Any]], c: Collector) -> Condition
         usable, why = _condition_usable(cond)
         primary = _primary_code(cond)
         pairs = {(x.get("system"), x.get("code")) for x in codings(cond.get("code"))}
+        if primary and primary.not_candidate:
+            if usable or why.startswith("clinical status"):
+                out.other_cancers.append((f"{primary.label}: {primary.not_candidate}", ref))
+            continue
         if not usable:
+            if primary and why.startswith("clinical status"):
+                out.inactive_primaries.append(
+                    (
+                        primary.classify(),
+                        ref,
+                        condition_when(cond),
+                        why.removeprefix("clinical status "),
+                    )
+                )
             # Only diagnoses the assessment reads are worth a word; a resolved sinusitis is not.
-            if primary:
-                c.note("information", f"primary cancer ({primary[0].name}) not used: {why}", ref)
+            elif primary:
+                c.note("information", f"primary cancer ({primary.label}) not used: {why}", ref)
             elif _is_secondary(cond) or pairs & _NEURO_CONDITIONS:
                 c.note("information", f"diagnosis not used: {why}", ref)
             continue
@@ -154,18 +236,34 @@ def read_conditions(conditions: list[dict[str, Any]], c: Collector) -> Condition
                 )
             continue
         if pairs & codes.CAUDA_EQUINA_SYNDROME:
-            c.add("cauda-equina-syndrome", True, when, ref)
+            _add_neurology(c, "cauda-equina-syndrome", levels, when, ref)
             continue
         if pairs & codes.MYELOPATHY_CONDITION:
-            c.add("myelopathy", True, when, ref)
+            _add_neurology(c, "myelopathy", levels, when, ref)
             continue
         if _is_secondary(cond):
             _read_metastasis(cond, ref, levels, sites, out, c)
             continue
         if primary:
-            site, histology = primary
-            out.primaries.append((classify(site, histology), ref, when))
+            if primary.name:
+                c.note(
+                    "information",
+                    f"primary cancer {primary.name}: not in the NOMS-CDS mapping table, "
+                    "so it is unclassified for every score (a clinician classifies it)",
+                    ref,
+                )
+            out.primaries.append((primary.classify(), ref, when))
     return out
+
+
+def _add_neurology(
+    c: Collector, name: str, levels: list[Level], when: datetime | None, ref: str
+) -> None:
+    """A neurology diagnosis: at its levels when it names them, else for the patient (§15.1)."""
+    for level in levels:
+        c.add(input_key(name, level), True, when, ref)
+    if not levels:
+        c.add(name, True, when, ref)
 
 
 def _read_metastasis(
@@ -190,6 +288,18 @@ def _read_metastasis(
                 ref,
             )
         return
+    if codes.ICD_LEPTOMENINGEAL in icd:
+        out.leptomeningeal.append(ref)
+        return
+    if codes.ICD_INTRAMEDULLARY in icd:
+        c.note(
+            "warning",
+            "secondary neoplasm of other parts of the nervous system (C79.49) without a "
+            "spinal-cord body site: a clinician must check for leptomeningeal or intramedullary "
+            "disease (no spinal-meninges code is verified, docs/clinical-rules.md §15.11)",
+            ref,
+        )
+        return
     bone = bool(set(icd) & codes.ICD_SECONDARY_BONE) or bool(
         snomed & {codes.SCT_SECONDARY_BONE, codes.SCT_SECONDARY_VERTEBRAL_COLUMN}
     )
@@ -198,6 +308,10 @@ def _read_metastasis(
         out.level_of_condition[ref] = levels
         for level in levels:
             out.spinal_levels[level].append(ref)
+        if Level.COCCYX in levels:
+            # docs/clinical-rules.md §15.10: reported as outside SINS and NOMS, never counted
+            # silently as extraspinal bone.
+            out.out_of_scope[Level.COCCYX] = (OutOfScope.COCCYGEAL, ref)
         return
     if codes.SCT_SECONDARY_VERTEBRAL_COLUMN in snomed:
         out.spinal_without_level.append(ref)

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from service.domain.levels import Level
+from service.domain.levels import Level, Region
 from service.fhir import codes
 
 
@@ -38,6 +38,15 @@ def vertebral_levels(body_sites: Any) -> list[Level]:
             if coding.get("system") == codes.SNOMED and coding.get("code") in codes.LEVEL_BY_SNOMED:
                 levels.append(codes.LEVEL_BY_SNOMED[coding["code"]])
     return list(dict.fromkeys(levels))
+
+
+def spinal_regions(body_sites: Any) -> list[Region]:
+    """Spinal regions named by body sites (radiotherapy coded to a region, §15.9)."""
+    found: list[Region] = []
+    for code in site_codes(body_sites):
+        if code in codes.REGION_BY_SNOMED:
+            found.append(codes.REGION_BY_SNOMED[code])
+    return list(dict.fromkeys(found))
 
 
 def site_codes(body_sites: Any) -> set[str]:

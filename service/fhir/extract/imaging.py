@@ -21,6 +21,11 @@ class ImagingSummary:
     levels: tuple[Level, ...]
 
 
+def _series_site(site: Any) -> dict[str, Any]:
+    """``ImagingStudy.series.bodySite`` (an R4 Coding) as a CodeableConcept for the level reader."""
+    return {"coding": [site]} if isinstance(site, dict) else {}
+
+
 def read_imaging(studies: list[dict[str, Any]]) -> tuple[ImagingSummary, ...]:
     summaries = []
     for study in studies:
@@ -31,7 +36,7 @@ def read_imaging(studies: list[dict[str, Any]]) -> tuple[ImagingSummary, ...]:
         for series in study.get("series") or []:
             if (series.get("modality") or {}).get("code"):
                 modalities.add(series["modality"]["code"])
-            levels.extend(vertebral_levels(series.get("bodySite")))
+            levels.extend(vertebral_levels(_series_site(series.get("bodySite"))))
         summaries.append(
             ImagingSummary(
                 identity(study),

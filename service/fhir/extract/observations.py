@@ -8,10 +8,17 @@ from typing import Any
 
 from service.domain.findings import input_key
 from service.domain.levels import Level
+from service.domain.nesms import Comparator, albumin_plausible
 from service.domain.neurology import Asia
 from service.fhir import codes
-from service.fhir.extract.collector import Collector
-from service.fhir.extract.elements import codings, observation_when, so_code, vertebral_levels
+from service.fhir.extract.collector import Candidate, Collector
+from service.fhir.extract.elements import (
+    codings,
+    observation_when,
+    so_code,
+    spinal_regions,
+    vertebral_levels,
+)
 from service.fhir.extract.references import identity, reference_key
 
 USABLE_OBSERVATION_STATUS = frozenset({"final", "amended", "corrected", "preliminary"})
@@ -99,6 +106,7 @@ def _read_performance(
 def _read_albumin(
     obs: dict[str, Any], ref: str, when: datetime | None, preliminary: bool, c: Collector
 ) -> None:
+    """Serum albumin in g/dL, with its comparator; implausible values are not used (§15.8)."""
     quantity = obs.get("valueQuantity") or {}
     value = quantity.get("value")
     unit = quantity.get("code") or quantity.get("unit")
@@ -110,9 +118,21 @@ def _read_albumin(
     ):
         c.note("error", f"albumin with unit {unit!r} is not in g/dL or g/L: not used", ref)
         return
-    c.add(
-        "albumin", round(value * codes.ALBUMIN_UNITS_TO_G_PER_DL[unit], 3), when, ref, preliminary
-    )
+    comparator = quantity.get("comparator")
+    if comparator is not None and comparator not in {k.value for k in Comparator}:
+        c.note("warning", f"albumin with comparator {comparator!r} is not a bound: not used", ref)
+        return
+    g_per_dl = round(value * codes.ALBUMIN_UNITS_TO_G_PER_DL[unit], 3)
+    if not albumin_plausible(g_per_dl):
+        c.note(
+            "error",
+            f"albumin {value:g} {unit} ({g_per_dl:g} g/dL) is implausible, most often a unit "
+            "error (docs/clinical-rules.md §15.8): not used",
+            ref,
+        )
+        return
+    key = (g_per_dl, Comparator(comparator) if comparator else None)
+    c.add("albumin", key, when, ref, preliminary)
 
 
 _PATIENT_LEVEL_CODED: dict[str, Mapping[str, Any]] = {
@@ -127,6 +147,8 @@ _PATIENT_LEVEL_BOOLEAN = (
     "functional-radiculopathy",
     "surgical-candidate",
 )
+# Findings that belong to a level when the record names one (docs/clinical-rules.md §15.1).
+NEUROLOGY_BY_LEVEL = ("myelopathy", "cauda-equina-syndrome")
 _LEVEL_CODED: dict[str, Mapping[str, Any]] = {
     **codes.LESION_IMAGING_FINDINGS,
     "sins-pain": codes.PAIN,
@@ -151,6 +173,14 @@ def _read_so_observation(
         if not levels:
             for focus in obs.get("focus") or []:
                 levels.extend(level_of_condition.get(reference_key(focus.get("reference", "")), []))
+        regions = spinal_regions(obs.get("bodySite")) if code == "prior-radiation" else []
+        if regions and isinstance(obs.get("valueBoolean"), bool):
+            for region in regions:
+                c.region_radiation[region].append(
+                    Candidate(obs["valueBoolean"], when, ref, preliminary)
+                )
+            if not levels:
+                return
         if not levels:
             c.note("warning", f"{code} without a vertebral bodySite: not used", ref)
             return
@@ -168,6 +198,11 @@ def _read_so_observation(
         value = _PATIENT_LEVEL_CODED[code].get(answer or "")
     elif code in _PATIENT_LEVEL_BOOLEAN:
         value = _boolean(obs)
+        levels = vertebral_levels(obs.get("bodySite")) if code in NEUROLOGY_BY_LEVEL else []
+        if value is not None and levels:
+            for level in levels:
+                c.add(input_key(code, level), value, when, ref, preliminary)
+            return
     elif code in ("extraspinal-bone-metastases-count", "vertebral-metastases-count"):
         value = obs.get("valueInteger")
         value = value if isinstance(value, int) and value >= 0 else None

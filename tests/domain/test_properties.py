@@ -1,0 +1,107 @@
+"""Properties over every completion of the unknown inputs (docs/clinical-rules.md §15.2, §15.4).
+
+- the urgency tier of every completion lies within the reported range, and both ends are reached;
+- no output says ``routine`` while ``emergent`` is possible;
+- a plan part stated on an open plan (§15.4) equals that part in every defined completion.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from service.domain import escc, neurology, noms, sins, urgency
+from service.domain.escc import Grade
+from service.domain.levels import Level
+from service.domain.noms import Plan, Radiation, Surgery
+from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
+from service.domain.urgency import Tier, headline
+from tests.domain.test_noms import build, completions, partial_situations
+
+SINS_FIELDS = {
+    "pain": list(Pain),
+    "bone_lesion": list(BoneLesion),
+    "alignment": list(Alignment),
+    "collapse": list(Collapse),
+    "posterolateral": list(Posterolateral),
+}
+
+
+@st.composite
+def partial_levels(draw):
+    """One level with any of its urgency inputs unknown (None). Levels where the ESCC category
+    follows the grade (above the conus and the conus itself), so a completion is a chart value."""
+    return {
+        "level": draw(st.sampled_from([Level.C5, Level.T4, Level.T12, Level.L1])),
+        "grade": draw(st.sampled_from([None, *Grade])),
+        "cord": draw(st.booleans()),
+        "myelopathy": draw(st.sampled_from([None, True, False])),
+        "ces": draw(st.sampled_from([None, True, False])),
+        **{name: draw(st.sampled_from([None, *values])) for name, values in SINS_FIELDS.items()},
+    }
+
+
+def urgency_of(case: dict) -> urgency.Urgency:
+    at = case["level"]
+    return urgency.level_urgency(
+        escc.categorize(escc.Inputs(at, case["grade"], case["cord"])),
+        neurology.at_level(at, case["myelopathy"], case["ces"]),
+        sins.score(sins.Inputs(at, *(case[name] for name in SINS_FIELDS))),
+    )
+
+
+def level_completions(case: dict):
+    """Every chart that completes the case: each unknown answer given each of its values."""
+    grades = [case["grade"]] if case["grade"] else (
+        [Grade.G2, Grade.G3] if case["cord"] else list(Grade)
+    )  # fmt: skip
+    choices = {
+        "grade": grades,
+        "myelopathy": [case["myelopathy"]] if case["myelopathy"] is not None else [True, False],
+        "ces": [case["ces"]] if case["ces"] is not None else [True, False],
+        **{n: [case[n]] if case[n] is not None else v for n, v in SINS_FIELDS.items()},
+    }
+    for combo in product(*choices.values()):
+        yield {**case, **dict(zip(choices, combo, strict=True)), "cord": False}
+
+
+@settings(max_examples=150, deadline=None)
+@given(case=partial_levels())
+def test_every_completion_lies_within_the_reported_tiers(case):
+    result = urgency_of(case)
+    ranks = {urgency_of(done).tier.rank for done in level_completions(case)}
+    assert (min(ranks), max(ranks)) == (result.at_least.rank, result.at_most.rank)
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=partial_levels())
+def test_never_routine_while_emergent_is_possible(case):
+    result = urgency_of(case)
+    line = headline(result)
+    assert line.startswith(
+        (result.at_most.value.upper(), "POSSIBLY " + result.at_most.value.upper())
+    )
+    if result.at_most is Tier.EMERGENT:
+        assert result.tier in (None, Tier.EMERGENT)
+        assert "ROUTINE" not in line
+    patient = urgency.patient_urgency([result])
+    assert headline(patient).split(":")[0] == line.split(":")[0]
+
+
+@settings(max_examples=300, deadline=None)
+@given(situation=partial_situations())
+def test_a_stated_part_of_an_open_plan_holds_in_every_defined_completion(situation):
+    # Contradicting calls are a conflict of their own (test_noms.py).
+    if situation["call"] and situation["m"] != "potentially-unstable":
+        situation["call"] = None
+    rec = noms.recommend(build(situation))
+    if rec.plan is not Plan.NEEDS_CLINICIAN_INPUT:
+        return
+    done = [noms.recommend(build(c)) for c in completions(situation).values()]
+    defined = [r for r in done if r.plan is not Plan.NEEDS_CLINICIAN_INPUT]
+    if rec.radiation is not Radiation.UNDETERMINED:
+        assert {r.radiation for r in defined or done} == {rec.radiation}
+    if rec.surgery is not Surgery.UNDETERMINED:
+        assert {r.surgery for r in defined or done} == {rec.surgery}

@@ -1,0 +1,171 @@
+"""Urgency tiers per level and for the patient (docs/clinical-rules.md §15.2), and the headline.
+
+Each row is a constructed level; the tiers follow §15.2 with neurology by level (§15.1). Every
+tier has rows where it applies and rows where it must not.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from service.domain import escc, neurology, sins, urgency
+from service.domain.escc import Grade
+from service.domain.findings import OutOfScope
+from service.domain.levels import Level
+from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
+from service.domain.urgency import Tier, headline
+
+NONE_OF = (None, None, None, None, None)
+# SINS answers (pain, bone lesion, alignment, collapse, posterolateral).
+STABLE = (Pain.PAIN_FREE, BoneLesion.BLASTIC, Alignment.NORMAL, Collapse.NONE, Posterolateral.NONE)
+UNSTABLE = (Pain.MECHANICAL, BoneLesion.LYTIC, Alignment.SUBLUXATION_TRANSLATION,
+            Collapse.AT_LEAST_50, Posterolateral.BILATERAL)  # fmt: skip
+MECHANICAL_9 = (
+    Pain.MECHANICAL,
+    BoneLesion.LYTIC,
+    Alignment.NORMAL,
+    Collapse.LESS_THAN_50,
+    Posterolateral.NONE,
+)  # fmt: skip  (T4: 1 + 3 + 2 + 0 + 2 + 0 = 8)
+NON_MECHANICAL_8 = (Pain.OCCASIONAL_NON_MECHANICAL, BoneLesion.LYTIC, Alignment.DE_NOVO_DEFORMITY,
+                    Collapse.LESS_THAN_50, Posterolateral.NONE)  # fmt: skip
+
+
+def level(
+    grade=None, *, cord=False, myelopathy=False, ces=False, answers=STABLE, at=Level.T4, scope=None
+) -> urgency.Urgency:
+    return urgency.level_urgency(
+        escc.categorize(escc.Inputs(at, grade, cord)),
+        neurology.at_level(at, myelopathy, ces),
+        sins.score(sins.Inputs(at, *answers)),
+        scope,
+    )
+
+
+ROWS = [
+    # id, urgency, (at least, at most), deciding, headline
+    ("emergent-escc3-myelopathy", level(Grade.G3, myelopathy=True),
+     (Tier.EMERGENT, Tier.EMERGENT), (),
+     "EMERGENT: high-grade compression (ESCC 3) with myelopathy at T4"),
+    ("emergent-cord-compression-ces-at-L1", level(cord=True, ces=True, at=Level.L1),
+     (Tier.EMERGENT, Tier.EMERGENT), (),
+     "EMERGENT: high-grade compression (cord compression without a grade) with cauda equina "
+     "syndrome at L1"),
+    ("urgent-high-grade-without-myelopathy", level(Grade.G2),
+     (Tier.URGENT, Tier.URGENT), (), "URGENT: high-grade compression (ESCC 2) without myelopathy "
+     "at T4"),
+    ("urgent-sins-unstable", level(Grade.G1A, answers=UNSTABLE), (Tier.URGENT, Tier.URGENT), (),
+     "URGENT: SINS 16 (unstable) at T4"),
+    ("urgent-sins-7-12-mechanical", level(Grade.G0, answers=MECHANICAL_9),
+     (Tier.URGENT, Tier.URGENT), (), "URGENT: SINS 8 with mechanical pain at T4"),
+    ("routine-sins-7-12-not-mechanical", level(Grade.G0, answers=NON_MECHANICAL_8),
+     (Tier.ROUTINE, Tier.ROUTINE), (),
+     "ROUTINE: spinal metastasis at T4 without an urgent criterion (ESCC 0 (low-grade); SINS 8)"),
+    # Never routine while emergent is possible: myelopathy not recorded at a high-grade level.
+    ("possibly-emergent-myelopathy-not-recorded", level(Grade.G3, myelopathy=None),
+     (Tier.URGENT, Tier.EMERGENT), ("myelopathy",),
+     "POSSIBLY EMERGENT: record myelopathy at T4 (at least urgent)"),
+    ("possibly-emergent-grade-not-recorded", level(None, myelopathy=True),
+     (Tier.ROUTINE, Tier.EMERGENT), ("escc-grade",),
+     "POSSIBLY EMERGENT: record the ESCC grade at T4"),
+    # Not emergent: low-grade compression cannot explain the myelopathy (§15.1).
+    ("not-emergent-1a-with-myelopathy", level(Grade.G1A, myelopathy=True),
+     (Tier.ROUTINE, Tier.ROUTINE), (), None),
+    # Not emergent: a cauda equina syndrome cannot arise at T4 (§15.1).
+    ("not-emergent-ces-at-T4", level(Grade.G3, ces=True), (Tier.URGENT, Tier.URGENT), (), None),
+    # Below the conus the category is a clinician's judgement (O-3): nothing to record.
+    ("below-conus-judgement", level(Grade.G2, ces=True, at=Level.L3),
+     (Tier.ROUTINE, Tier.EMERGENT), (),
+     "POSSIBLY EMERGENT: cauda equina syndrome at L3 with ESCC 2 below the conus (category a "
+     "clinician's judgement): emergent if the compression is high-grade"),
+    ("sins-unknown-may-be-urgent", level(Grade.G0, answers=NONE_OF),
+     (Tier.ROUTINE, Tier.URGENT), ("sins-pain", "sins-bone-lesion", "sins-alignment",
+                                   "sins-collapse", "sins-posterolateral"), None),
+    ("coccyx-routine", level(at=Level.COCCYX, scope=OutOfScope.COCCYGEAL),
+     (Tier.ROUTINE, Tier.ROUTINE), (), None),
+    ("intramedullary-for-a-clinician", level(scope=OutOfScope.INTRAMEDULLARY),
+     (Tier.ROUTINE, Tier.EMERGENT), (), None),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("result", "tiers", "deciding", "line"), [r[1:] for r in ROWS], ids=[r[0] for r in ROWS]
+)
+def test_level_tiers(result, tiers, deciding, line):
+    assert (result.at_least, result.at_most) == tiers
+    assert result.deciding == deciding
+    if line is not None:
+        assert headline(result) == line
+    assert headline(result).startswith(
+        (tiers[1].value.upper(), "POSSIBLY " + tiers[1].value.upper())
+    )
+
+
+def test_the_headline_asks_only_for_what_decides_the_highest_tier():
+    # SINS answers may decide routine vs urgent, but only myelopathy decides emergent here.
+    result = level(Grade.G3, myelopathy=None, answers=NONE_OF)
+    assert "myelopathy" in result.top_deciding and "sins-pain" not in result.top_deciding
+    assert headline(result) == "POSSIBLY EMERGENT: record myelopathy at T4 (at least urgent)"
+
+
+# --- The patient ------------------------------------------------------------------------------
+
+
+def test_no_spinal_metastasis():
+    result = urgency.patient_urgency([])
+    assert (result.at_least, result.at_most) == (Tier.NONE, Tier.NONE)
+    assert headline(result) == "NO SPINAL METASTASIS"
+
+
+def test_the_patient_leads_with_the_most_urgent_level():
+    levels = [level(Grade.G1A), level(Grade.G3, myelopathy=None, at=Level.T9)]
+    result = urgency.patient_urgency(levels)
+    assert (result.at_least, result.at_most) == (Tier.URGENT, Tier.EMERGENT)
+    assert result.deciding == ("T9/myelopathy",)
+    assert headline(result) == "POSSIBLY EMERGENT: record myelopathy at T9 (at least urgent)"
+
+
+PATIENT_EXTRAS = [
+    # id, unlocated, unexplained, at most, headline start
+    ("unlocated-spinal-metastasis", 1, (), Tier.EMERGENT,
+     "POSSIBLY EMERGENT: record the level of the spinal metastasis"),
+    ("unexplained-myelopathy", 0, (urgency.UnexplainedNeurology("myelopathy", (Level.T4,)),),
+     Tier.EMERGENT, "POSSIBLY EMERGENT: myelopathy is present and not explained by the "
+     "compression at T4"),
+    ("nothing-unaccounted", 0, (), Tier.ROUTINE, "ROUTINE: "),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("unlocated", "unexplained", "top", "start"),
+    [r[1:] for r in PATIENT_EXTRAS],
+    ids=[r[0] for r in PATIENT_EXTRAS],
+)
+def test_what_no_level_accounts_for_keeps_emergent_possible(unlocated, unexplained, top, start):
+    result = urgency.patient_urgency(
+        [level(Grade.G1A)], unlocated_spinal_metastases=unlocated, unexplained=unexplained
+    )
+    assert result.at_most is top
+    assert headline(result).startswith(start)
+
+
+UNEXPLAINED = [
+    # id, level, grade, myelopathy at the level, patient myelopathy, unexplained
+    ("1a-cannot-explain", Level.T5, Grade.G1A, None, True, True),
+    ("grade-unknown-might", Level.T5, None, None, True, False),
+    ("myelopathy-cannot-arise-at-L3", Level.L3, Grade.G3, None, True, True),
+    ("3-explains", Level.T5, Grade.G3, None, True, False),
+    ("not-present", Level.T5, Grade.G1A, None, False, False),
+]
+
+
+@pytest.mark.parametrize(
+    ("at", "grade", "own", "patient", "expected"),
+    [r[1:] for r in UNEXPLAINED],
+    ids=[r[0] for r in UNEXPLAINED],
+)
+def test_unexplained_neurology(at, grade, own, patient, expected):
+    neuro = neurology.at_level(at, patient if own is None else own, None)
+    result = escc.categorize(escc.Inputs(at, grade))
+    found = urgency.unexplained_neurology([(neuro, result)], patient, None)
+    assert bool(found) is expected
