@@ -1,7 +1,8 @@
 """The assessment routes of the JSON API: a Bundle assessed as sent, or a patient read live.
 
 - ``POST /api/assessments``: a FHIR Bundle (collection, searchset or transaction) of one patient
-  in; the assessment view and the FHIR results (a collection Bundle) out.
+  in; the assessment (the report view, ``service/views``) and the FHIR results (a collection
+  Bundle) out.
 - ``POST /api/patients/{id}/assessment``: the patient is read from the EHR configured with
   ``NOMS_FHIR_BASE_URL`` (SMART Backend Services credentials from ``NOMS_FHIR_BACKEND_CONFIG``),
   assessed, and written back when ``?write=true`` or the body ``{"write": true}`` asks; the
@@ -24,7 +25,7 @@ from service.api.blueprint import bp
 from service.errors import NotConfigured, RequestError
 from service.fhir.client import FhirClient
 from service.fhir.write_report import WriteReport
-from service.views.writes import write_view
+from service.views import report_view, write_view
 from service.web.body import read_json
 from service.web.runtime import runtime
 
@@ -72,7 +73,10 @@ def _write_requested() -> bool:
 
 
 def _answer(report: workflow.Report, write: WriteReport | None = None) -> dict[str, Any]:
-    body: dict[str, Any] = {"results": report.collection_bundle()}
+    body: dict[str, Any] = {
+        "assessment": report_view(report).to_json(),
+        "results": report.collection_bundle(),
+    }
     if write is not None:
         body["write"] = write_view(write)
     return body

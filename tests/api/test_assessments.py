@@ -34,7 +34,14 @@ def post_bundle(app: Flask, body, content_type: str = FHIR_JSON):
 def test_a_demo_bundle_is_assessed(app: Flask):
     response = post_bundle(app, demo.load_patient(STEM))
     assert response.status_code == 200 and response.mimetype == "application/json"
-    results = response.get_json()["results"]
+    body = response.get_json()
+    assessment = body["assessment"]
+    assert assessment["patient"]["urgency"]["headline"] == (
+        "URGENT: high-grade compression (ESCC 3) without myelopathy at T9"
+    )
+    [level] = assessment["levels"]
+    assert level["plan"]["code"] == "plan-separation-surgery-then-srs"
+    results = body["results"]
     assert results["resourceType"] == "Bundle" and results["type"] == "collection"
     kinds = {entry["resource"]["resourceType"] for entry in results["entry"]}
     assert kinds == {"Observation", "RiskAssessment"}
