@@ -18,7 +18,7 @@ from tests.e2e.helpers import Admin
 
 @pytest.fixture(scope="session")
 def demo_app() -> Flask:
-    """A store app seeded with the 19 demo patients."""
+    """A store app seeded with the demo patients."""
     return create_app(StoreConfig())
 
 
