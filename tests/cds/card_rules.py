@@ -177,13 +177,7 @@ class _Checker:
         if value.get("indicator") not in INDICATORS:
             self.problem(f"{where}.indicator", f"must be one of {sorted(INDICATORS)}")
         self.source(f"{where}.source", value.get("source"))
-        suggestions = value.get("suggestions")
-        if suggestions is not None:
-            if not isinstance(suggestions, list):
-                self.problem(f"{where}.suggestions", "must be an array")
-            else:
-                for index, suggestion in enumerate(suggestions):
-                    self.suggestion(f"{where}.suggestions[{index}]", suggestion)
+        if self.each(where, value, "suggestions", self.suggestion):
             if value.get("selectionBehavior") not in SELECTION_BEHAVIORS:
                 self.problem(
                     f"{where}.selectionBehavior",
@@ -191,20 +185,25 @@ class _Checker:
                 )
         elif "selectionBehavior" in value:
             self.problem(f"{where}.selectionBehavior", "is only for cards with suggestions")
-        reasons = value.get("overrideReasons")
-        if reasons is not None:
-            if not isinstance(reasons, list):
-                self.problem(f"{where}.overrideReasons", "must be an array")
-            else:
-                for index, reason in enumerate(reasons):
-                    self.coding(f"{where}.overrideReasons[{index}]", reason, display_required=True)
-        links = value.get("links")
-        if links is not None:
-            if not isinstance(links, list):
-                self.problem(f"{where}.links", "must be an array")
-            else:
-                for index, link in enumerate(links):
-                    self.link(f"{where}.links[{index}]", link)
+        self.each(
+            where,
+            value,
+            "overrideReasons",
+            lambda at, reason: self.coding(at, reason, display_required=True),
+        )
+        self.each(where, value, "links", self.link)
+
+    def each(self, where: str, value: dict, name: str, check) -> bool:
+        """Check every element of the array ``value[name]``; False when it is absent."""
+        items = value.get(name)
+        if items is None:
+            return False
+        if not isinstance(items, list):
+            self.problem(f"{where}.{name}", "must be an array")
+            return True
+        for index, item in enumerate(items):
+            check(f"{where}.{name}[{index}]", item)
+        return True
 
 
 def problems(response: Any, *, card_uuids_required: bool = True) -> list[str]:
