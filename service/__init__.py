@@ -8,16 +8,14 @@ must not import Flask's app or prometheus-client before gunicorn sets up multipr
 from __future__ import annotations
 
 from collections.abc import Mapping
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+from service.version import __version__
+
+__all__ = ["__version__", "create_app"]
 
 if TYPE_CHECKING:
     from flask import Flask
-
-try:
-    __version__ = version("noms-cds")
-except PackageNotFoundError:  # running from a source tree that was never installed
-    __version__ = "0.0.0"
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
@@ -37,13 +35,16 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     import smart_app
     from service import api, cds
+    from service.cds import services
     from service.config import VARIABLES, load_settings
     from service.fhir.auth import backend_services_from_config
+    from service.storage.database import normalize_url
     from service.storage.keyvalue import open_store
     from service.web import pipeline
     from service.web.runtime import Runtime
 
     settings = load_settings(test_config, prefix="") if test_config is not None else load_settings()
+    normalize_url(settings.database_url)  # a database that cannot work stops start-up now
     app = Flask(__name__, static_folder=None)  # no files served; smart_app brings its own
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes
     if test_config is not None:
@@ -56,6 +57,8 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     runtime = Runtime(settings, open_store(settings), fhir_auth)
     pipeline.install(app, runtime)
     cds.install(app, runtime)
+    with app.app_context():
+        services.register(runtime)
     app.register_blueprint(api.bp)
     smart_app.install(app, runtime)
     if not settings.cds_issuers:

@@ -163,6 +163,12 @@ class Unauthenticated(ServiceError):
         self.reason = reason
 
 
+class NotConfigured(ServiceError):
+    """The deployment is not set up for what was asked (e.g. no EHR for live assessments)."""
+
+    code = "not-configured"
+
+
 class DataUnavailable(ServiceError):
     """The data a decision needs can be had neither from the request nor from a FHIR server.
 

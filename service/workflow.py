@@ -7,12 +7,12 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from service import __version__
 from service.domain.assessment import Assessment, assess
 from service.domain.levels import Level
 from service.fhir import clinician, emit, extract
 from service.fhir.client import FhirClient
 from service.fhir.writeback import WriteReport, write_results
+from service.version import __version__
 
 
 @dataclass(frozen=True, slots=True)

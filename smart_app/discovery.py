@@ -17,7 +17,7 @@ from dataclasses import asdict, dataclass
 from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
-from service.config import _is_loopback, _plain_url
+from service.config.parsers import is_loopback, plain_url
 from service.storage.keyvalue import KeyValueStore
 from smart_app.errors import DiscoveryError
 from smart_app.fetch import FetchFailed, get_json
@@ -70,9 +70,9 @@ def _endpoint(fhir_base: str, value: Any, what: str) -> str:
     url = urljoin(fhir_base + "/", value.strip())
     parts = urlsplit(url)
     if (
-        not _plain_url(url.split("?", 1)[0])
+        not plain_url(url.split("?", 1)[0])
         or parts.fragment
-        or (parts.scheme != "https" and not _is_loopback(parts.hostname or ""))
+        or (parts.scheme != "https" and not is_loopback(parts.hostname or ""))
     ):
         raise DiscoveryError(
             f"The EHR's {what} is not an https URL the app can use; nothing was sent to it."

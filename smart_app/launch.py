@@ -21,7 +21,8 @@ from dataclasses import dataclass
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from service.config import Settings, SmartSettings, _is_loopback
+from service.config import Settings, SmartSettings
+from service.config.parsers import is_loopback
 from service.fhir.clients import FhirClients
 from service.storage.keyvalue import KeyValueStore
 from smart_app.discovery import Endpoints, discover
@@ -196,7 +197,7 @@ def _oidc_issuer(rt: SmartRuntime, endpoints: Endpoints) -> tuple[str, str]:
     if not isinstance(jwks_uri, str) or document.get("issuer") != endpoints.issuer:
         raise IdentityError("The EHR's OpenID configuration does not match its issuer.")
     parts = urlsplit(jwks_uri)
-    if parts.scheme != "https" and not _is_loopback(parts.hostname or ""):
+    if parts.scheme != "https" and not is_loopback(parts.hostname or ""):
         raise IdentityError("The EHR's signing keys are not published over https.")
     return endpoints.issuer, jwks_uri
 

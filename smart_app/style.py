@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from typing import Any, Final
 from urllib.parse import urlsplit
 
-from service.config import _is_loopback
+from service.config.parsers import is_loopback
 from smart_app.fetch import FetchFailed, get_json
 
 log = logging.getLogger("noms_cds.smart")
@@ -66,7 +66,7 @@ def fetch_style(url: Any, ehr_urls: Iterable[str], timeout: float) -> dict[str, 
     parts = urlsplit(url)
     allowed = {_origin(u) for u in ehr_urls}
     secure = parts.scheme == "https" or (
-        parts.scheme == "http" and _is_loopback(parts.hostname or "")
+        parts.scheme == "http" and is_loopback(parts.hostname or "")
     )
     if not secure or _origin(url) not in allowed or parts.username or parts.password:
         log.info("smart_style_url ignored: not one of the EHR's origins")

@@ -147,6 +147,48 @@ def test_trusted_issuers_inline_file_url_and_jku(tmp_path: Path):
     assert not by_url.allows_jku("https://url.example.org/keys/x.json?y=1")
     assert settings.trusted_issuer("https://unknown.example.org") is None
     assert settings.trusted_issuer(SANDBOX_ISSUER + "/") is None  # issuers compare exactly
+    assert sandbox.fhir_servers == () and not sandbox.allows_fhir_server("https://ehr.example.org")
+
+
+def test_fhir_servers_are_allowed_per_issuer():
+    issuers = {
+        "https://ehr.example.org": {
+            "jku": ["https://ehr.example.org/jwks.json"],
+            "fhir_servers": ["https://ehr.example.org/fhir/r4", "https://tenants.example.org/"],
+        },
+        "local": {
+            "jku": ["http://127.0.0.1:9/jwks.json"],
+            "fhir_servers": ["http://127.0.0.1:8080/"],
+        },
+    }
+    settings = load_settings({"NOMS_CDS_ISSUERS": json.dumps(issuers)})
+    ehr = settings.trusted_issuer("https://ehr.example.org")
+    assert ehr.allows_fhir_server("https://ehr.example.org/fhir/r4")
+    assert ehr.allows_fhir_server("https://ehr.example.org/fhir/r4/")
+    assert ehr.allows_fhir_server("https://tenants.example.org/a/fhir")
+    assert not ehr.allows_fhir_server("https://ehr.example.org/fhir/r4-other")
+    assert not ehr.allows_fhir_server("https://ehr.example.org/fhir")
+    assert not ehr.allows_fhir_server("https://tenants.example.org.evil.com/fhir")
+    assert not ehr.allows_fhir_server("https://tenants.example.org/a/../../admin")
+    assert not ehr.allows_fhir_server("https://user@tenants.example.org/fhir")
+    assert settings.trusted_issuer("local").allows_fhir_server("http://127.0.0.1:8080/fhir")
+
+
+def test_smart_launch_and_card_source_urls(tmp_path: Path):
+    defaults = load_settings({"NOMS_PUBLIC_BASE_URL": "https://cds.example.org"})
+    assert defaults.smart_launch_url == "https://cds.example.org/smart/launch"
+    assert defaults.card_source_url.startswith("https://doi.org/")
+    assert defaults.cds_fhir_timeout == 10
+    chosen = load_settings(
+        {
+            "NOMS_SMART_LAUNCH_URL": "https://app.example.org/launch",
+            "NOMS_CARD_SOURCE_URL": "https://docs.example.org/noms",
+        }
+    )
+    assert chosen.smart_launch_url == "https://app.example.org/launch"
+    assert chosen.card_source_url == "https://docs.example.org/noms"
+    with pytest.raises(ConfigurationError, match=r"NOMS_SMART_LAUNCH_URL: .* must use https"):
+        load_settings({"NOMS_SMART_LAUNCH_URL": "http://app.example.org/launch"})
 
 
 @pytest.mark.parametrize(
@@ -161,6 +203,8 @@ def test_trusted_issuers_inline_file_url_and_jku(tmp_path: Path):
         ({"jku": ["http://ehr.example.org/jwks"]}, "must use https"),
         ({"jwks_file": "/nonexistent/jwks.json"}, "cannot read"),
         ({"jwks": {"keys": [{"kty": "EC", "crv": "P-384"}]}}, "needs a kid"),
+        ({"jku": [SANDBOX_JKU], "fhir_servers": "https://ehr.example.org"}, "must be a list"),
+        ({"jku": [SANDBOX_JKU], "fhir_servers": ["http://ehr.example.org/fhir"]}, "https"),
     ],
 )
 def test_a_bad_issuer_entry_is_named(entry: dict, message: str):

@@ -8,15 +8,15 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, Response, jsonify
+from flask import Response, jsonify
 
+from service.api import assessments  # noqa: F401  (its routes join the blueprint)
+from service.api.blueprint import bp
 from service.storage.keyvalue import StoreUnavailable
 from service.web import metrics
 from service.web.runtime import runtime
 
 log = logging.getLogger("noms_cds.http")
-
-bp = Blueprint("api", __name__)
 
 
 @bp.get("/healthz")

@@ -33,6 +33,7 @@ from service.errors import (
     InvalidJson,
     JsonTooDeep,
     JsonTooLarge,
+    NotConfigured,
     RequestError,
     ServiceError,
     Unauthenticated,
@@ -68,6 +69,7 @@ ANSWERS: Final[dict[type[Exception], Answer]] = {
     InvalidClinicalInput: Answer(422, 400, "business-rule", True),
     Unauthenticated: Answer(401, 401, "login", False),
     DataUnavailable: Answer(502, 412, "not-found", True),
+    NotConfigured: Answer(501, 501, "not-supported", True),
     FhirNotFound: Answer(404, 412, "not-found", False),
     FhirAuthError: Answer(502, 412, "security", False),
     FhirTemporaryError: Answer(503, 503, "transient", False),
@@ -86,6 +88,7 @@ HTTP_ISSUES: Final = {
     405: "not-supported",
     413: "too-long",
     415: "not-supported",
+    501: "not-supported",
 }
 
 

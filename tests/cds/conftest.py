@@ -63,3 +63,34 @@ def sandbox_key():
 def bearer(key, path: str, **claims: Any) -> dict[str, str]:
     """Authorization for a call to ``path`` of the public URL."""
     return {"Authorization": "Bearer " + tokens.sign(key, BASE + path, **claims)}
+
+
+# ---- the sandbox FHIR store over real HTTP, as the EHR behind a CDS client -----------------
+
+
+@pytest.fixture(scope="session")
+def demo_store_app():
+    """A sandbox store app seeded with the demo patients (once per session)."""
+    from sandbox.fhir_store import StoreConfig, create_app
+
+    return create_app(StoreConfig())
+
+
+@pytest.fixture(scope="module")
+def fhir_store(demo_store_app):
+    """The demo store on a loopback port; reset before each module's use by ``store_admin``."""
+    from sandbox.fhir_store import serve_store
+
+    with serve_store(app=demo_store_app) as running:
+        yield running
+
+
+@pytest.fixture
+def store_admin(fhir_store):
+    """The store's admin API, after a reset of the store."""
+    from tests.e2e.helpers import Admin
+
+    admin = Admin(fhir_store.admin_url, fhir_store.base_url)
+    admin.reset()
+    yield admin
+    admin.http.close()

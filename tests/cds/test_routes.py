@@ -13,7 +13,7 @@ import pytest
 from flask import Flask
 
 from service.cds import cds_runtime
-from service.cds.registry import CdsService, ServiceDescription
+from service.cds.registry import CdsService, Registry, ServiceDescription
 from service.errors import DataUnavailable, FhirTemporaryError
 from tests.cds import tokens
 from tests.cds.conftest import BASE, ECHO, Recorder, bearer
@@ -49,11 +49,14 @@ def test_discovery_lists_what_is_registered(cds_app: Flask):
     assert response.status_code == 200 and response.mimetype == "application/json"
     services = response.get_json()["services"]
     assert [(s["id"], s["hook"]) for s in services] == [
+        ("spine-mets-noms", "patient-view"),  # registered by create_app
+        ("spine-mets-noms-orders", "order-select"),
+        ("spine-mets-noms-orders", "order-sign"),
         ("test-echo", "patient-view"),
         ("test-echo", "order-select"),
         ("test-echo", "order-sign"),
     ]
-    assert services[0] == {
+    assert services[3] == {
         "hook": "patient-view",
         "title": "Test echo",
         "description": "Records the validated request (tests only).",
@@ -62,8 +65,8 @@ def test_discovery_lists_what_is_registered(cds_app: Flask):
     }
 
 
-def test_discovery_of_a_fresh_app_is_an_empty_list(make_app):
-    assert make_app().test_client().get("/cds-services").get_json() == {"services": []}
+def test_an_app_offers_the_noms_services_and_an_empty_registry_none():
+    assert Registry().discovery() == {"services": []}
 
 
 def test_discovery_can_require_a_jwt(make_app, sandbox_key):
