@@ -43,7 +43,7 @@ from service.fhir.client import FhirClient
 from service.fhir.clinician import ClinicianFindings, clinician_observations
 from service.fhir.extract import InvalidInput as InvalidFhirInput
 from service.storage.keyvalue import StoreUnavailable
-from service.summary import render as render_summary
+from service.views import report_view
 from service.web.runtime import runtime
 from service.workflow import ChartAssessment, assess_with_findings, save_with_findings
 from smart_app import launch as launch_flow
@@ -192,21 +192,21 @@ def _render_assessment(
     status: int = 200,
 ) -> Response:
     started = time.perf_counter()
-    assessment = assessed.report.assessment
-    levels = [la.level for la in assessment.levels]
-    deciding = page.deciding_fields(assessment)
-    geometry, marks, spine_summary = page.spine(assessment)
+    view = report_view(assessed.report)
+    levels = [la.level for la in assessed.report.assessment.levels]
+    deciding = page.deciding_fields(view)
+    geometry, marks, spine_summary = page.spine(view)
     response = _page(
         "smart/assessment.html",
         status=status,
         smart_session=session,
         banner=patient_banner(assessed.patient) if session.need_patient_banner else None,
-        urgency=page.urgency_line(assessment.urgency),
-        level_urgency=[(la.level.value, page.urgency_line(la.urgency)) for la in assessment.levels],
+        view=view,
+        urgency=page.urgency_line(view.patient.urgency),
+        level_urgency=[(lv.code, page.urgency_line(lv.urgency)) for lv in view.by_urgency()],
         geometry=geometry,
         marks=marks,
         spine_summary=spine_summary,
-        summary=render_summary(assessed.report),
         questions=question_groups(levels, deciding),
         deciding=set(deciding),
         form=form,

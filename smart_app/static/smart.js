@@ -43,3 +43,8 @@
 
   listen(form);
 })();
+
+// Printing for the tumour board: every detail (score items, the reasoning) on paper.
+window.addEventListener("beforeprint", function () {
+  Array.prototype.forEach.call(document.querySelectorAll("details"), function (d) { d.open = true; });
+});

@@ -30,8 +30,10 @@ def test_an_ehr_launch_opens_the_app_inside_the_chart(page, demo):
     frame = launch_from_ehr(page, demo, "07-r7-nsclc-high-grade-stable-fit")
     app = app_frame(page, demo)
     assert app.url.startswith(demo.app_url + "/smart/a/")
-    text = frame.locator("main").inner_text()
-    assert "T9" in text and "separation surgery" in text
+    level = frame.locator("section.level", has=frame.locator("h2", has_text="T9"))
+    plan = level.locator(".plan").inner_text()
+    assert plan == "Plan: separation surgery (decompression and stabilization), then SRS"  # R7
+    assert "R7" in level.locator("details.why summary").inner_text()
     assert page.locator(".banner").is_visible()  # the EHR shows its banner...
     assert frame.locator(".patient-banner").count() == 0  # ...so the app does not
     screenshot(page, "ehr-launch-07-r7")
