@@ -10,11 +10,14 @@ STAMP := $(VENV)/.installed
 setup: system-packages $(STAMP)
 
 # Debian packages the tests use for real: redis-server (the shared store's Redis tests);
-# postgresql (tests/databases.py runs its own initdb/pg_ctl in a temporary folder).
+# postgresql (tests/databases.py runs its own initdb/pg_ctl in a temporary folder); chromium
+# (tests/browser drives it with Playwright, which never downloads a browser here).
 system-packages:
 	@command -v redis-server >/dev/null || (apt-get update && apt-get install -y redis-server)
 	@command -v pg_ctl >/dev/null || ls /usr/lib/postgresql/*/bin/pg_ctl >/dev/null 2>&1 || \
 	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y --no-install-recommends postgresql)
+	@command -v chromium >/dev/null || \
+	  (apt-get update && DEBIAN_FRONTEND=noninteractive apt-get install -y chromium)
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -29,8 +32,17 @@ lint: setup
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-pytest: setup
+pytest: setup browser-tools
 	$(BIN)/pytest
+
+## browser-tools: axe-core for the accessibility checks of tests/browser (from npm, locked)
+BROWSER := tests/browser
+BROWSER_NODE := $(BROWSER)/node_modules/.installed
+.PHONY: browser-tools
+browser-tools: $(BROWSER_NODE)
+$(BROWSER_NODE): $(BROWSER)/package.json $(BROWSER)/package-lock.json
+	cd $(BROWSER) && npm ci --no-audit --no-fund
+	@touch $@
 
 ## demo: assess every built-in demo patient, then run the service against the sandbox EHR
 demo: setup
@@ -75,4 +87,5 @@ profiles-check: profiles-tools
 	fi && echo "profiles/fsh-generated is up to date"
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(PROFILES)/node_modules $(PROFILES)/.fhir-cache
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis $(PROFILES)/node_modules $(PROFILES)/.fhir-cache \
+	  $(BROWSER)/node_modules test-artifacts

@@ -33,6 +33,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     from flask import Flask
 
+    import smart_app
     from service import api, cds
     from service.cds import services
     from service.config import VARIABLES, load_settings
@@ -59,6 +60,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         services.register(runtime)
     app.register_blueprint(api.bp)
+    smart_app.install(app, runtime)
     if not settings.cds_issuers:
         logging.getLogger("noms_cds").warning(
             "no CDS client is trusted (NOMS_CDS_ISSUERS is empty): every CDS call will be a 401"

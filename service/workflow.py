@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from service.domain.assessment import Assessment, assess
-from service.fhir import emit, extract
+from service.domain.levels import Level
+from service.fhir import clinician, emit, extract
 from service.fhir.client import FhirClient
 from service.fhir.writeback import WriteReport, write_results
 from service.version import __version__
@@ -87,3 +88,58 @@ def assess_patient(
         return LiveReport(report, None)
     prov = emit.provenance(report.results, report.extraction, report.assessed_at, __version__, user)
     return LiveReport(report, write_results(client, report.results, prov))
+
+
+@dataclass(frozen=True, slots=True)
+class ChartAssessment:
+    """A patient read from a FHIR server and assessed, with what a clinician entered.
+
+    Attributes:
+        report: The assessment of the chart plus the entered findings (nothing saved yet).
+        patient: The Patient resource as the server sent it (for a patient banner).
+        entered: The entered findings, as the Observations they would be saved as.
+        chart_levels: The levels the chart itself has a spinal metastasis at (entered findings
+            belong there: a finding at another level would make a lesion of its own).
+    """
+
+    report: Report
+    patient: dict[str, Any]
+    entered: tuple[emit.Emitted, ...] = ()
+    chart_levels: tuple[Level, ...] = ()
+
+
+def assess_with_findings(
+    client: FhirClient,
+    patient_id: str,
+    entered: Sequence[emit.Emitted] = (),
+    *,
+    now: datetime | None = None,
+) -> ChartAssessment:
+    """Gather a patient's data and assess it together with findings a clinician entered.
+
+    The entered findings (``service.fhir.clinician.clinician_observations``) count as the newest
+    values in the chart; nothing is written.
+
+    Raises:
+        FhirError: when the server cannot be read.
+        extract.InvalidInput: when the data cannot be assessed at all.
+    """
+    resources, issues = client.gather(patient_id)
+    patient = next((r for r in resources if r.get("resourceType") == "Patient"), {})
+    report = assess_resources([*resources, *(e.resource for e in entered)], patient_id, issues, now)
+    chart = assess_resources(resources, patient_id, issues, now) if entered else report
+    levels = tuple(la.level for la in chart.assessment.levels)
+    return ChartAssessment(report, patient, tuple(entered), levels)
+
+
+def save_with_findings(client: FhirClient, assessed: ChartAssessment, user: str) -> WriteReport:
+    """Write the entered findings and the results in one write, with ``user`` as their author.
+
+    The findings come first (the results cite them); one Provenance names the service and the
+    user. What the server refuses is in the report, never dropped silently.
+    """
+    report = assessed.report
+    findings, results = clinician.for_writing(assessed.entered, report.results)
+    written = [*findings, *results]
+    prov = emit.provenance(written, report.extraction, report.assessed_at, __version__, user)
+    return write_results(client, written, prov)

@@ -46,8 +46,10 @@ def _origin(url: str) -> str:
 
 
 def _headers(frame_origins: list[str]) -> dict[str, str]:
-    # The EHR frames the apps (frame-src) but is itself never framed.
-    frame_src = " ".join(sorted(set(frame_origins))) or "'none'"
+    # The EHR frames the apps (frame-src) but is itself never framed. The app's authorization
+    # request runs inside the frame too and comes to this server's /auth/authorize, so the
+    # EHR's own origin ('self') is a frame source as well, or the browser blocks the launch.
+    frame_src = " ".join(["'self'", *sorted(set(frame_origins))]) if frame_origins else "'none'"
     return {
         "Content-Security-Policy": (
             f"default-src 'self'; frame-src {frame_src}; style-src 'self'; img-src 'self'; "

@@ -10,6 +10,7 @@ from typing import Any, Final
 
 from service.config.issuers import TrustedIssuer
 from service.config.parsers import PREFIX, fail, path
+from service.config.smart import SmartSettings, smart_settings
 from service.config.variables import VARIABLES, default_state_dir
 
 FILE_SUFFIX: Final = "_FILE"
@@ -46,6 +47,7 @@ class Settings:
     frame_ancestors: tuple[str, ...]
     fhir_base_url: str | None
     fhir_backend_config: Path | None
+    smart: SmartSettings  # the SMART app's registration (service/config/smart.py)
 
     def endpoint_url(self, route: str) -> str:
         """The public URL of one of our endpoints (the JWT ``aud`` a caller must use)."""
@@ -128,4 +130,5 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         frame_ancestors=values["FRAME_ANCESTORS"],
         fhir_base_url=values["FHIR_BASE_URL"],
         fhir_backend_config=values["FHIR_BACKEND_CONFIG"],
+        smart=smart_settings(values),
     )

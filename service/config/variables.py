@@ -6,32 +6,16 @@ The README's configuration table lists the same names (a test keeps them in step
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
 from service.config import parsers as p
 from service.config.issuers import issuers
+from service.config.smart import SMART_VARIABLES
+from service.config.variable import Variable
 
 # The published description of the NOMS framework the recommendations follow (docs/scores.md).
 NOMS_FRAMEWORK_URL: Final = "https://doi.org/10.1634/theoncologist.2012-0293"
-
-
-@dataclass(frozen=True, slots=True)
-class Variable:
-    """One setting: its name after the prefix, its default, its parser and its meaning."""
-
-    name: str
-    default: str
-    parse: Callable[[str, Any], Any]
-    meaning: str
-    from_file: bool = False  # may also be given as NOMS_<NAME>_FILE (secrets, long JSON)
-
-    @property
-    def env(self) -> str:
-        """The environment variable."""
-        return p.PREFIX + self.name
 
 
 def default_state_dir() -> str:
@@ -192,4 +176,5 @@ VARIABLES: Final[tuple[Variable, ...]] = (
         "SMART Backend Services settings file for that EHR (JSON: token_url, client_id, "
         "private_key, kid, scope; docs/integration.md)",
     ),
+    *SMART_VARIABLES,  # the SMART app's registration (service/config/smart.py)
 )

@@ -126,6 +126,30 @@ def algorithm_for(key: RSAKey | ECKey) -> str:
     raise AuthConfigurationError("SMART needs an RSA key (RS384) or a P-384 EC key (ES384)")
 
 
+def client_assertion(
+    key: RSAKey | ECKey, client_id: str, token_url: str, now: float, *, jku: str | None = None
+) -> str:
+    """A new signed ``private_key_jwt`` client assertion (SMART client-confidential-asymmetric).
+
+    ``iss`` = ``sub`` = the client id, ``aud`` = the token endpoint, a fresh ``jti``, ``exp``
+    under five minutes ahead, ``kid`` and ``typ: JWT`` in the header, RS384 or ES384.
+    """
+    alg = algorithm_for(key)
+    header = {"alg": alg, "kid": key.kid, "typ": "JWT"}
+    if jku:
+        header["jku"] = jku
+    issued = int(now)
+    claims = {
+        "iss": client_id,
+        "sub": client_id,
+        "aud": token_url,
+        "iat": issued,
+        "exp": issued + ASSERTION_LIFETIME_SECONDS,
+        "jti": str(uuid.uuid4()),
+    }
+    return jwt.encode(header, claims, key, algorithms=[alg])
+
+
 class BackendServices:
     """SMART Backend Services: client_credentials with a private_key_jwt assertion.
 
@@ -162,19 +186,9 @@ class BackendServices:
 
     def assertion(self) -> str:
         """A new signed client assertion: fresh ``jti``, ``exp`` under five minutes."""
-        now = int(self._clock())
-        header = {"alg": self._alg, "kid": self._key.kid, "typ": "JWT"}
-        if self.jku:
-            header["jku"] = self.jku
-        claims = {
-            "iss": self.client_id,
-            "sub": self.client_id,
-            "aud": self.token_url,
-            "iat": now,
-            "exp": now + ASSERTION_LIFETIME_SECONDS,
-            "jti": str(uuid.uuid4()),
-        }
-        return jwt.encode(header, claims, self._key, algorithms=[self._alg])
+        return client_assertion(
+            self._key, self.client_id, self.token_url, self._clock(), jku=self.jku
+        )
 
     def _fetch(self) -> None:
         form = {

@@ -119,6 +119,17 @@ PROFILE_ASSESSMENT: Final = profile_url("noms-assessment")
 PROFILE_PROVENANCE: Final = profile_url("noms-provenance")
 PROFILE_URGENCY: Final = profile_url("noms-spine-urgency")
 
+# Profiles of the findings a clinician enters in the SMART app (service/fhir/clinician.py): the
+# input profiles of profiles/input/fsh/SD_Findings.fsh, and mCODE's for performance status
+# (mcode-ecog-performance-status, mcode-karnofsky-performance-status; docs/smart-app.md).
+PROFILE_LESION_IMAGING_FINDING: Final = profile_url("noms-lesion-imaging-finding")
+PROFILE_LESION_PAIN: Final = profile_url("noms-lesion-pain")
+PROFILE_NEUROLOGY_FINDING: Final = profile_url("noms-neurology-finding")
+PROFILE_CLINICIAN_JUDGEMENT: Final = profile_url("noms-clinician-judgement")
+MCODE_PROFILE_BASE: Final = "http://hl7.org/fhir/us/mcode/StructureDefinition/"
+MCODE_ECOG_PROFILE: Final = MCODE_PROFILE_BASE + "mcode-ecog-performance-status"
+MCODE_KARNOFSKY_PROFILE: Final = MCODE_PROFILE_BASE + "mcode-karnofsky-performance-status"
+
 
 @dataclass(frozen=True, slots=True)
 class Code:
@@ -768,6 +779,10 @@ SCORE_ITEMS: Final[dict[str, dict[str, str]]] = {
 }
 DATA_ABSENT_UNKNOWN: Final = Code(DATA_ABSENT_REASON, "unknown", "Unknown")
 SURVEY_CATEGORY: Final = Code(OBSERVATION_CATEGORY, "survey", "Survey")
+IMAGING_CATEGORY: Final = Code(OBSERVATION_CATEGORY, "imaging", "Imaging")
+EXAM_CATEGORY: Final = Code(OBSERVATION_CATEGORY, "exam", "Exam")
+ECOG_CODE: Final = Code(LOINC, LOINC_ECOG, "ECOG Performance Status score")
+KARNOFSKY_CODE: Final = Code(LOINC, LOINC_KARNOFSKY, "Karnofsky Performance Status score")
 
 # --- Orders the CDS order hooks react to, and what the cards propose (docs/cds-hooks.md) -----
 # ServiceRequests in a hook's draftOrders are recognized by code; each code names the spinal

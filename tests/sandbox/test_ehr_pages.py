@@ -109,7 +109,7 @@ def test_an_ehr_launch_shows_the_app_in_an_iframe_with_iss_and_launch(smart_ehr,
     query = parse_qs(urlsplit(src).query)
     assert query["iss"] == [smart_ehr.fhir_base]
     launch = query["launch"][0]
-    assert f"frame-src {APP_ORIGIN}" in page.headers["Content-Security-Policy"]
+    assert f"frame-src 'self' {APP_ORIGIN}" in page.headers["Content-Security-Policy"]
     assert "frame-ancestors 'none'" in page.headers["Content-Security-Policy"]
     card = smart_ehr.auth.directory.patient(patients[6])
     assert card.name in parse(page.text).banner

@@ -6,7 +6,7 @@ from sandbox import demo
 
 
 def test_live_demo_writes_once_and_reports_refusals(capfd):
-    demo.main()
+    demo.run_steps()
     captured = capfd.readouterr()
     out = captured.out + captured.err  # the write report goes to standard error
     assert (
