@@ -65,6 +65,10 @@ def worklist_page() -> Response:
 @bp.get("/worklist/intervals.svg")
 def worklist_plot() -> Response:
     """The programme's intervals over the range, as an SVG chart."""
-    start, end = requested_range(*_range(), _today())
+    try:
+        start, end = requested_range(*_range(), _today())
+    except RequestError as exc:
+        html = render_template("smart/error.html", title="Bad date range", message=str(exc))
+        return page_headers(Response(html, status=400), runtime().settings)
     found = load_worklist(start, end)
     return Response(intervals_svg(found.programme, found.target_days), content_type=SVG_TYPE)

@@ -14,6 +14,9 @@ from service.errors import RequestError
 
 MAX_RANGE_DAYS: Final = 366
 DEFAULT_SPAN_DAYS: Final = 6
+#: Dates outside these years are refused: arithmetic on them could leave the calendar.
+FIRST_YEAR: Final = 1900
+LAST_YEAR: Final = 9998
 
 
 def _day(name: str, value: str | None) -> date | None:
@@ -22,9 +25,12 @@ def _day(name: str, value: str | None) -> date | None:
     if len(value) != 10:
         raise RequestError(f"{name} must be a date, YYYY-MM-DD")
     try:
-        return date.fromisoformat(value)
+        day = date.fromisoformat(value)
     except ValueError:
         raise RequestError(f"{name} must be a date, YYYY-MM-DD") from None
+    if not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise RequestError(f"{name} must be a date from {FIRST_YEAR} to {LAST_YEAR}")
+    return day
 
 
 def requested_range(start: str | None, end: str | None, today: date) -> tuple[date, date]:
