@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from flask import Response, render_template, request, url_for
 
+from service.domain.pathway import INTERVALS
 from service.errors import RequestError
 from service.web.runtime import runtime
 from service.worklist.dates import requested_range
@@ -54,6 +55,7 @@ def worklist_page() -> Response:
         error=None,
         worklist=found,
         letters=LETTER,
+        interval_columns=INTERVALS,
         asked_from=query["from"],
         asked_to=query["to"],
         csv_url=url_for("api.worklist_as_csv", **query),

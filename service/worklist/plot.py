@@ -32,8 +32,12 @@ TARGET_COLOUR: Final = "#5a5a5a"
 _RC: Final = {"svg.fonttype": "none", "svg.hashsalt": "noms-cds-worklist", "font.size": 9}
 
 
-def _stacked(days: Sequence[int], row: float, step: float) -> tuple[list[int], list[float]]:
-    """x, y of dots: equal values stacked upwards from the row's line."""
+def _stacked(days: Sequence[int], row: float, span: float) -> tuple[list[int], list[float]]:
+    """x, y of dots: equal values stacked from the row's line over at most ``span`` (signed),
+    so that a tall stack never reaches the next row."""
+    counts = Counter(days)
+    step = span / max(counts.values(), default=1)
+    step = max(-0.09, step) if span < 0 else min(0.09, step)
     seen: Counter[int] = Counter()
     xs: list[int] = []
     ys: list[float] = []
@@ -53,12 +57,12 @@ def _label(summary: IntervalSummary) -> str:
 def intervals_svg(programme: Sequence[IntervalSummary], target_days: int) -> str:
     """The chart of the programme's intervals (an SVG document)."""
     with matplotlib.rc_context(_RC):
-        figure = Figure(figsize=(8.0, 0.9 + 0.85 * len(programme)), layout="constrained")
+        figure = Figure(figsize=(8.0, 1.3 + 0.9 * len(programme)), layout="constrained")
         axes = figure.subplots()
         rows = list(reversed(programme))  # the first interval at the top
         for row, summary in enumerate(rows):
             done = axes.scatter(
-                *_stacked(summary.done_days, row - 0.12, -0.09),
+                *_stacked(summary.done_days, row - 0.08, -0.3),
                 s=22,
                 color=DONE_COLOUR,
                 label="done" if row == 0 else None,
@@ -66,7 +70,7 @@ def intervals_svg(programme: Sequence[IntervalSummary], target_days: int) -> str
             )
             done.set_gid(f"interval-{summary.key}")
             running = axes.scatter(
-                *_stacked(summary.running_days, row + 0.12, 0.09),
+                *_stacked(summary.running_days, row + 0.08, 0.3),
                 s=22,
                 facecolors="white",
                 edgecolors=RUNNING_COLOUR,
@@ -97,7 +101,7 @@ def intervals_svg(programme: Sequence[IntervalSummary], target_days: int) -> str
         axes.set_xlabel("days")
         axes.grid(axis="x", color="#dddddd", linewidth=0.6)
         axes.set_axisbelow(True)
-        axes.legend(loc="lower right", fontsize=8, frameon=False)
+        figure.legend(loc="outside lower center", ncols=4, fontsize=8, frameon=False)
         out = io.StringIO()
         figure.savefig(out, format="svg", metadata={"Date": None})
     return out.getvalue()
