@@ -68,15 +68,26 @@ def _store(view: ReportView, events: PathwayEvents, source: str, server: str | N
         )
 
 
+def _unread(exc: Exception) -> PathwayEvents:
+    """No milestone read (they stay unknown, never "none"): the reason is logged by class."""
+    log.error(
+        "worklist milestones not read",
+        extra={"event": "worklist-milestones-failed", "error": type(exc).__name__},
+    )
+    return PathwayEvents()
+
+
 def note_bundle(bundle: Any, report: Report) -> None:
     """An assessment of a Bundle sent to the API (every milestone read from the Bundle)."""
-    contents = extract.read_bundle(bundle)
-    events = pathway_events(contents.resources, local=contents.local)
+    try:
+        contents = extract.read_bundle(bundle)
+        events = pathway_events(contents.resources, local=contents.local)
+    except Exception as exc:  # the worklist must never cost the caller its assessment
+        events = _unread(exc)
     _store(report_view(report), events, "api-bundle", None)
 
 
-def note_patient(client: FhirClient, patient_id: str, report: Report) -> None:
-    """An assessment of a patient read from the EHR: its milestones searched there too."""
+def _patient_events(client: FhirClient, patient_id: str) -> PathwayEvents:
     resources: list[dict[str, Any]] = []
     read: set[str] = set()
     for kind in sorted(ALL_TYPES):
@@ -85,14 +96,18 @@ def note_patient(client: FhirClient, patient_id: str, report: Report) -> None:
         except FhirError:
             continue  # this kind's milestones stay "not read"
         resources.extend(found)
-        if not issues:
+        if not issues:  # a search cut short (page cap) or partly refused was not read in full
             read.add(kind)
-    _store(
-        report_view(report),
-        pathway_events(resources, read_types=read),
-        "api-patient",
-        client.base_url,
-    )
+    return pathway_events(resources, read_types=read)
+
+
+def note_patient(client: FhirClient, patient_id: str, report: Report) -> None:
+    """An assessment of a patient read from the EHR: its milestones searched there too."""
+    try:
+        events = _patient_events(client, patient_id)
+    except Exception as exc:  # the worklist must never cost the caller its assessment
+        events = _unread(exc)
+    _store(report_view(report), events, "api-patient", client.base_url)
 
 
 def note_view(view: ReportView, source: str, fhir_server: str | None) -> None:

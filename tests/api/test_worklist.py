@@ -172,3 +172,16 @@ def test_a_cds_patient_view_call_makes_an_entry(make_app, fhir_store, store_admi
     # The prefetch carries no Encounters: the milestones were not read, never "none".
     assert entry["milestones"]["spine-team"] == "not read"
     assert {i["state"] for i in entry["intervals"]} == {"unknown"}
+
+
+def test_milestones_the_ehr_refuses_are_not_read(live_app, store_admin):
+    patient = store_admin.patient_id(OPEN)
+    store_admin.fault(kind="fail", count=5, status=400, resource_type="Encounter")
+    response = live_app.test_client().post(f"/api/patients/{patient}/assessment")
+    assert response.status_code == 200  # the assessment stands
+    [entry] = live_app.test_client().get("/api/worklist").get_json()["entries"]
+    assert entry["milestones"]["spine-team"] == "not read"  # unknown, not "none on record"
+    assert entry["milestones"]["tumour-board"] == "2026-10-28"  # a Procedure here
+    intervals = {i["key"]: i["state"] for i in entry["intervals"]}
+    assert intervals["imaging-to-spine-team"] == "unknown"
+    assert intervals["imaging-to-treatment"] == "running"
