@@ -62,7 +62,8 @@ def record_for(
         "missing": list(
             dict.fromkeys(f"{level.level}: {name}" for level in levels for name in level.missing)
         ),
-        "deciding": list(urgency.top_deciding or urgency.deciding),
+        # The view keys a level's input "T4/myelopathy"; shown like the plan's "T4: ...".
+        "deciding": [key.replace("/", ": ", 1) for key in urgency.top_deciding or urgency.deciding],
         "certain": urgency.tier is not None,
         "events": events_json(events),
     }

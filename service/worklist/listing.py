@@ -75,6 +75,11 @@ class WorklistRow:
     target: TargetCheck
 
     @property
+    def asked_for(self) -> tuple[str, ...]:
+        """What the chart could still supply: the plan's missing inputs, then the urgency's."""
+        return tuple(dict.fromkeys(self.missing + self.deciding))
+
+    @property
     def treated(self) -> bool:
         """Whether a treatment start is on record (the assessment is then closed)."""
         return Milestone.TREATMENT in self.events.found
@@ -256,7 +261,7 @@ def worklist_csv(worklist: Worklist) -> str:
                 row.tier_at_least,
                 row.summary,
                 "; ".join(row.plan),
-                "; ".join(row.missing + row.deciding),
+                "; ".join(row.asked_for),
                 row.milestone(Milestone.FIRST_IMAGING),
                 by_key["imaging-to-spine-team"],
                 by_key["imaging-to-tumour-board"],

@@ -108,6 +108,10 @@ def test_a_patient_without_spine_imaging_has_unknown_intervals(stored, records):
     [row] = [r for r in worklist_of(stored).rows if r.patient_ref == ref]
     assert {i.key: i.state.value for i in row.intervals}["imaging-to-spine-team"] == "unknown"
     assert row.milestone(Milestone.FIRST_IMAGING) == "none on record"
+    # What the chart could supply: the plan's inputs and the urgency's, each named once.
+    assert row.asked_for.count("T8: escc-grade") == 1
+    assert len(row.asked_for) == len(set(row.asked_for))
+    assert "T8: myelopathy" in row.asked_for
 
 
 def test_the_programme_medians(stored):
