@@ -24,7 +24,7 @@ from typing import Any, Final
 
 from flask import current_app
 
-from service.domain.pathway import DEFAULT_TARGET_DAYS, PathwayEvents
+from service.domain.pathway import PathwayEvents
 from service.errors import FhirError
 from service.fhir import extract
 from service.fhir.client import FhirClient
@@ -115,9 +115,11 @@ def note_view(view: ReportView, source: str, fhir_server: str | None) -> None:
     _store(view, PathwayEvents(), source, fhir_server)
 
 
-def load_worklist(start: date, end: date, target_days: int = DEFAULT_TARGET_DAYS) -> Worklist:
-    """The worklist of the assessments made from ``start`` to ``end`` (days, UTC, inclusive)."""
+def load_worklist(start: date, end: date, target_days: int | None = None) -> Worklist:
+    """The worklist of the assessments made from ``start`` to ``end`` (days, UTC, inclusive),
+    checked against ``target_days`` (default: ``NOMS_PATHWAY_TARGET_DAYS``)."""
     begin = datetime.combine(start, time.min, UTC)
     stop = datetime.combine(end + timedelta(days=1), time.min, UTC)
     entries = entries_between(database(), begin, stop)
-    return build_worklist(entries, start, end, _now().date(), target_days)
+    target = target_days or runtime().settings.pathway_target_days
+    return build_worklist(entries, start, end, _now().date(), target)

@@ -185,3 +185,14 @@ def test_milestones_the_ehr_refuses_are_not_read(live_app, store_admin):
     intervals = {i["key"]: i["state"] for i in entry["intervals"]}
     assert intervals["imaging-to-spine-team"] == "unknown"
     assert intervals["imaging-to-treatment"] == "running"
+
+
+def test_the_target_is_a_setting(make_app, tmp_path):
+    app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'noms.sqlite3'}", PATHWAY_TARGET_DAYS="42")
+    app.extensions["noms-cds"] = _fixed_clock(app)
+    post(app, OPEN)
+    body = app.test_client().get("/api/worklist").get_json()
+    assert body["target_days"] == 42
+    [entry] = body["entries"]
+    # 43 days since the MRI, untreated: past a 6-week target (within the default 8 weeks).
+    assert entry["target"]["past"] is True and "6 weeks" in entry["target"]["text"]
