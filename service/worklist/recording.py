@@ -1,8 +1,9 @@
 """Assessments become worklist entries: the one-line calls of the API and the CDS service.
 
 Each call builds the record (``entries.record_for``) and stores it in the service's database
-(``NOMS_DATABASE_URL``, opened and migrated on first use, once per process and app). A worklist
-that cannot be written never costs the caller its assessment: the failure is logged (its class
+(``NOMS_DATABASE_URL``, opened and migrated on first use, once per process and app). A patient
+with no spinal metastasis on record makes no entry (nothing for the board). A worklist that
+cannot be written never costs the caller its assessment: the failure is logged (its class
 only: no patient data) and the answer goes out as it would have.
 
 Where the milestones come from, per call:
@@ -58,6 +59,8 @@ def _now() -> datetime:
 
 
 def _store(view: ReportView, events: PathwayEvents, source: str, server: str | None) -> None:
+    if not view.levels:
+        return  # no spinal metastasis on record: nothing for the spine tumour board
     try:
         record = record_for(view, events, source=source, fhir_server=server, assessed_at=_now())
         add_entry(database(), record)

@@ -16,6 +16,7 @@ from service import demo
 from tests.cds import tokens
 from tests.cds.conftest import BASE, bearer
 from tests.cds.prefetching import prefetch_from
+from tests.conftest import AUSTIN
 
 FHIR_JSON = "application/fhir+json"
 EMERGENT = "20-emergent-nsclc-c5-cord-compression-myelopathy"  # treated: closed
@@ -196,3 +197,12 @@ def test_the_target_is_a_setting(make_app, tmp_path):
     [entry] = body["entries"]
     # 43 days since the MRI, untreated: past a 6-week target (within the default 8 weeks).
     assert entry["target"]["past"] is True and "6 weeks" in entry["target"]["text"]
+
+
+def test_a_patient_without_a_spinal_metastasis_makes_no_entry(app: Flask):
+    response = app.test_client().post(
+        "/api/assessments", data=AUSTIN.read_bytes(), content_type="application/json"
+    )
+    assert response.status_code == 200
+    assert response.get_json()["assessment"]["levels"] == []
+    assert app.test_client().get("/api/worklist").get_json()["entries"] == []
