@@ -3,7 +3,9 @@
 Each scenario is a compact description of one patient, written out the way an EHR would hold it
 under the data contract (docs/fhir-input.md): the primary cancer and the spinal metastases as
 Conditions, the radiology findings as imaging Observations with a vertebral bodySite, neurology
-and clinician judgements as Observations, radiotherapy as a Procedure, the MRI as an ImagingStudy.
+and clinician judgements as Observations, radiotherapy as a Procedure, the MRI as an ImagingStudy;
+the pathway after the MRI (spine-team visit, biopsy, tumour board, surgery) as an Encounter and
+Procedures.
 All names and dates are invented. Run ``python -m sandbox.build_patients`` to rewrite the files;
 ``tests/sandbox/test_demo_patients.py`` checks that the committed files match this module.
 """
@@ -13,6 +15,7 @@ from __future__ import annotations
 import json
 import uuid
 from dataclasses import dataclass
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -101,6 +104,51 @@ class Scenario:
     imaging: bool = True
     myelopathy_at: str | None = None  # a myelopathy Observation naming this level (body site)
     radiotherapy_region: tuple[str, str] | None = None  # a course coded to a spinal region
+
+
+@dataclass(frozen=True)
+class Pathway:
+    """A patient's dated steps after the spine MRI, in days after it (None = not yet).
+
+    Written as an Encounter with the spine team (neurosurgery, for the spinal metastasis), a
+    biopsy and a tumour-board review (Procedures), and the start of spine surgery (a Procedure
+    with a CPT spine-surgery code). None of them is read by the assessment (docs/fhir-input.md):
+    they date the pathway (docs/worklist.md) and leave every result as it was.
+    """
+
+    spine_team: int | None = None
+    biopsy: int | None = None
+    tumour_board: int | None = None
+    surgery: tuple[int, str] | None = None  # (day, CPT code)
+
+
+# The demo pathways, by scenario (invented, varied: the worklist and its plot need spread).
+PATHWAYS: dict[str, Pathway] = {
+    "01-r1-breast-low-grade-stable": Pathway(spine_team=12),
+    "02-r2-prostate-low-grade-unstable": Pathway(3, tumour_board=9, surgery=(21, "22558")),
+    "03-r3-renal-low-grade-stable": Pathway(9, tumour_board=16),
+    "04-r4-thyroid-low-grade-unstable": Pathway(10, tumour_board=16),
+    "05-r5-breast-high-grade-stable": Pathway(2),
+    "06-r6-lymphoma-high-grade-unstable": Pathway(3, biopsy=5, tumour_board=10),
+    "07-r7-nsclc-high-grade-stable-fit": Pathway(2, tumour_board=8, surgery=(15, "63085")),
+    "08-r8-melanoma-high-grade-stable-unfit": Pathway(4),
+    "09-r9-hcc-high-grade-unstable-fit": Pathway(4, tumour_board=11, surgery=(18, "63087")),
+    "10-r10-colon-high-grade-unstable-unfit": Pathway(6, tumour_board=13),
+    "11-special-a-breast-myelopathy": Pathway(1, surgery=(2, "63085")),
+    "12-special-b-myeloma-myelopathy": Pathway(1, biopsy=3),
+    "13-special-c-unknown-primary-myelopathy": Pathway(1, biopsy=2, tumour_board=8),
+    "14-special-e-renal-escc2-no-myelopathy": Pathway(7, tumour_board=14, surgery=(62, "63085")),
+    "15-special-h-prostate-prior-radiation": Pathway(6, tumour_board=13),
+    "16-sins-indeterminate-no-surgeon-call": Pathway(14),
+    "17-sins-indeterminate-surgeon-unstable": Pathway(5, surgery=(30, "22556")),
+    "18-two-levels-nsclc": Pathway(3, tumour_board=9),
+    "20-emergent-nsclc-c5-cord-compression-myelopathy": Pathway(0, surgery=(1, "63081")),
+    "21-myelopathy-no-level-explains": Pathway(0),
+    "22-sacrum-segment-not-given": Pathway(8),
+    "23-radiotherapy-to-the-thoracic-spine": Pathway(5),
+    "24-resolved-colon-primary-active-spine": Pathway(11, tumour_board=18),
+    "25-unknown-primary-adenocarcinoma": Pathway(3, biopsy=6),
+}
 
 
 BREAST = Primary(
@@ -835,6 +883,7 @@ def build(s: Scenario) -> dict[str, Any]:
             {"valueQuantity": {"value": value, "unit": unit, "system": UCUM, "code": unit}},
         )
 
+    resources.extend(_pathway(s, ids, patient_ref))
     return {
         "resourceType": "Bundle",
         "type": "transaction",
@@ -847,6 +896,83 @@ def build(s: Scenario) -> dict[str, Any]:
             for r in resources
         ],
     }
+
+
+MRI_DAY = date(2026, 10, 20)  # ImagingStudy.started of every demo MRI
+NCIT = "http://ncicb.nci.nih.gov/xml/owl/EVS/Thesaurus.owl"
+CPT = "http://www.ama-assn.org/go/cpt"
+
+
+def _pathway(s: Scenario, ids: _Ids, patient_ref: dict[str, str]) -> list[dict[str, Any]]:
+    """The Encounter and Procedures that date a scenario's pathway (``PATHWAYS``)."""
+    pathway = PATHWAYS.get(s.slug)
+    if pathway is None or not s.lesions:
+        return []
+    first = next(iter(s.lesions))
+    met_ref = {"reference": f"urn:uuid:{ids('met-' + first)}"}
+
+    def day(offset: int, hour: int) -> str:
+        return f"{(MRI_DAY + timedelta(days=offset)).isoformat()}T{hour:02d}:00:00Z"
+
+    def procedure(name: str, code: dict[str, Any], offset: int, **extra: Any) -> dict[str, Any]:
+        return {
+            "resourceType": "Procedure",
+            "id": ids(name),
+            "status": "completed",
+            "code": code,
+            "subject": patient_ref,
+            "performedDateTime": day(offset, 14),
+            "reasonReference": [met_ref],
+            **extra,
+        }
+
+    made: list[dict[str, Any]] = []
+    if pathway.spine_team is not None:
+        made.append(
+            {
+                "resourceType": "Encounter",
+                "id": ids("spine-team-visit"),
+                "status": "finished",
+                "class": _coding(
+                    "http://terminology.hl7.org/CodeSystem/v3-ActCode", "AMB", "ambulatory"
+                ),
+                "serviceType": {"coding": [_coding(SNOMED, "394610002", "Surgery-Neurosurgery")]},
+                "subject": patient_ref,
+                "period": {
+                    "start": day(pathway.spine_team, 10),
+                    "end": day(pathway.spine_team, 11),
+                },
+                "reasonReference": [met_ref],
+            }
+        )
+    if pathway.biopsy is not None:
+        made.append(
+            procedure(
+                "biopsy",
+                {"coding": [_coding(SNOMED, "86273004", "Biopsy")]},
+                pathway.biopsy,
+                bodySite=_vertebra(first),
+            )
+        )
+    if pathway.tumour_board is not None:
+        made.append(
+            procedure(
+                "tumour-board",
+                {"coding": [_coding(NCIT, "C93304", "Tumor Board Review")]},
+                pathway.tumour_board,
+            )
+        )
+    if pathway.surgery is not None:
+        offset, cpt = pathway.surgery
+        made.append(
+            procedure(
+                "spine-surgery",
+                {"coding": [_coding(CPT, cpt)], "text": "Spine surgery"},
+                offset,
+                bodySite=_vertebra(first),
+            )
+        )
+    return made
 
 
 def render(s: Scenario) -> str:

@@ -9,7 +9,9 @@
    page) and the service under gunicorn (``noms-cds serve``), the SMART app registered at the
    EHR as a confidential client with a key made for this run (``private_key_jwt``, ES384). One
    URL is printed: the EHR page, where a person picks a patient, launches the app inside the
-   chart, reads the assessment, completes what the chart lacks and saves it. Ctrl-C stops both.
+   chart, reads the assessment, completes what the chart lacks and saves it. The demo patients
+   are also sent to the service's API, so its tumour-board worklist (``/smart/worklist``, the
+   second URL printed) is filled. Ctrl-C stops both.
 
     python -m sandbox.demo               # both parts
     python -m sandbox.demo --no-steps    # only the chart
@@ -40,6 +42,7 @@ from sandbox.ehr import EhrConfig, app_registration, create_ehr_app
 from sandbox.fhir_store import StoreConfig, WriteRefusal, serve_store
 from sandbox.fhir_store.server import make_server
 from sandbox.smart_auth import AuthConfig
+from service.worklist.seed import seed_worklist
 
 PATIENT = "07-r7-nsclc-high-grade-stable-fit"
 DEMO_ID_SYSTEM = "http://noms-cds.org/fhir/sid/demo-patient"
@@ -232,6 +235,10 @@ findings: complete them in the form, see the plan change, then "Save to chart").
 Ctrl-C stops the demo. (service log: {log})"""
 
 
+WORKLIST = """
+The tumour-board worklist (the demo patients, assessed through the API): {url}/smart/worklist"""
+
+
 def _stop(_signum: int, _frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -245,7 +252,9 @@ def _serve_until_interrupted(args: argparse.Namespace) -> int:
             with running_demo(
                 Path(folder), ehr_port=args.ehr_port, app_port=args.app_port
             ) as running:
+                seed_worklist(running.app_url)  # the demo patients, assessed through the API
                 print(INSTRUCTIONS.format(url=running.ehr_url, log=running.service_log), flush=True)
+                print(WORKLIST.format(url=running.app_url), flush=True)
                 while True:
                     time.sleep(3600)
         except KeyboardInterrupt:

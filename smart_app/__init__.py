@@ -25,6 +25,7 @@ def install(app: Flask, runtime: Runtime) -> None:
     from service.config import SMART_CALLBACK_PATH
     from service.fhir.auth import algorithm_for, load_signing_key
     from service.fhir.clients import FhirClients
+    from smart_app import worklist  # noqa: F401  (the worklist page joins the blueprint)
     from smart_app.launch import SmartRuntime
     from smart_app.oauth import SmartOAuthClient
     from smart_app.sessions import SessionStore

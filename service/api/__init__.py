@@ -11,6 +11,7 @@ import logging
 from flask import Response, jsonify
 
 from service.api import assessments  # noqa: F401  (its routes join the blueprint)
+from service.api import worklist as _worklist  # noqa: F401  (its routes join the blueprint)
 from service.api.blueprint import bp
 from service.storage.keyvalue import StoreUnavailable
 from service.web import metrics

@@ -28,6 +28,7 @@ from service.fhir.write_report import WriteReport
 from service.views import report_view, write_view
 from service.web.body import read_json
 from service.web.runtime import runtime
+from service.worklist import recording as worklist
 
 BODY_TYPES: Final = ("application/fhir+json", "application/json")
 FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 datatypes: id
@@ -97,7 +98,10 @@ def _bundle(body: Any) -> dict[str, Any]:
 @bp.post("/api/assessments")
 def assess_bundle() -> Response:
     """Assess the patient in the Bundle sent."""
-    return jsonify(_answer(workflow.assess_bundle(_bundle(read_json(BODY_TYPES)))))
+    body = _bundle(read_json(BODY_TYPES))
+    report = workflow.assess_bundle(body)
+    worklist.note_bundle(body, report)
+    return jsonify(_answer(report))
 
 
 @bp.post("/api/patients/<patient_id>/assessment")
@@ -107,4 +111,5 @@ def assess_patient(patient_id: str) -> Response:
         raise RequestError("the patient id is not a FHIR id (1-64 letters, digits, '-', '.')")
     write = _write_requested()
     live = workflow.assess_patient(_ehr_client(), patient_id, write=write)
+    worklist.note_patient(_ehr_client(), patient_id, live.report)
     return jsonify(_answer(live.report, live.write))

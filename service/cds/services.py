@@ -27,6 +27,7 @@ from service.domain.assessment import assess
 from service.fhir import extract
 from service.views import ReportView, assessment_view
 from service.web.runtime import Runtime
+from service.worklist import recording as worklist
 
 
 @dataclass(frozen=True)
@@ -51,7 +52,9 @@ class NomsServices:
 
     def patient_view(self, request: HookRequest) -> CdsResponse:
         """patient-view."""
-        return {"cards": patient_view_cards(self._view(request), self.cards)}
+        view = self._view(request)
+        worklist.note_view(view, "cds-patient-view", request.fhir_server)
+        return {"cards": patient_view_cards(view, self.cards)}
 
     def orders(self, request: HookRequest) -> CdsResponse:
         """order-select and order-sign."""

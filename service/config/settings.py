@@ -48,6 +48,7 @@ class Settings:
     fhir_base_url: str | None
     fhir_backend_config: Path | None
     smart: SmartSettings  # the SMART app's registration (service/config/smart.py)
+    pathway_target_days: int = 56  # the worklist's time-to-treatment target (docs/worklist.md)
 
     def endpoint_url(self, route: str) -> str:
         """The public URL of one of our endpoints (the JWT ``aud`` a caller must use)."""
@@ -131,4 +132,5 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         fhir_base_url=values["FHIR_BASE_URL"],
         fhir_backend_config=values["FHIR_BACKEND_CONFIG"],
         smart=smart_settings(values),
+        pathway_target_days=values["PATHWAY_TARGET_DAYS"],
     )

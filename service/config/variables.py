@@ -13,6 +13,7 @@ from service.config import parsers as p
 from service.config.issuers import issuers
 from service.config.smart import SMART_VARIABLES
 from service.config.variable import Variable
+from service.domain.pathway import DEFAULT_TARGET_DAYS
 
 # The published description of the NOMS framework the recommendations follow (docs/scores.md).
 NOMS_FRAMEWORK_URL: Final = "https://doi.org/10.1634/theoncologist.2012-0293"
@@ -78,10 +79,17 @@ VARIABLES: Final[tuple[Variable, ...]] = (
         "DATABASE_URL",
         "",
         p.database_url,
-        "the service's database (CDS feedback, alerts): `sqlite:////PATH` or "
+        "the service's database (CDS feedback, alerts, worklist): `sqlite:////PATH` or "
         "`postgresql+psycopg://USER:PASSWORD@HOST/DB` (default: `noms.sqlite3` in the state "
         "folder); opened and migrated by each worker when it first needs it",
         from_file=True,
+    ),
+    Variable(
+        "PATHWAY_TARGET_DAYS",
+        str(DEFAULT_TARGET_DAYS),
+        p.integer(1, 365),
+        "the worklist's target from first symptoms to treatment start, in days (56: the upper "
+        "bound of the 6-8 weeks rapid-access programmes reached; docs/worklist.md)",
     ),
     Variable(
         "MAX_BODY_BYTES",

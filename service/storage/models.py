@@ -154,3 +154,29 @@ cds_feedback = Table(
     ),
     CheckConstraint("outcome IN ('accepted', 'overridden')", name="outcome_known"),
 )
+
+#: Bounds of a worklist entry's detail (JSON text: summary, plan, missing, pathway events).
+MAX_WORKLIST_DETAIL_CHARS = 65536
+
+# The tumour-board worklist: one row per assessment made through the API or a CDS call
+# (service/worklist/, docs/worklist.md). What is kept is what the board's list shows.
+worklist_entries = Table(
+    "worklist_entries",
+    metadata,
+    Column("id", Identifier, primary_key=True, autoincrement=True),
+    Column("patient_ref", String(MAX_PATIENT_REF_CHARS), nullable=False),
+    # The FHIR server the patient was read from (None: a Bundle sent to the API).
+    Column("fhir_server", String(MAX_PATIENT_REF_CHARS), nullable=True),
+    # How the assessment was made ("api-bundle", "api-patient", "cds-patient-view", "demo").
+    Column("source", String(32), nullable=False),
+    Column("assessed_at", UtcDateTime, nullable=False),
+    # The patient's urgency: the highest tier still possible and the lowest certain one.
+    Column("tier_at_most", String(16), nullable=False),
+    Column("tier_at_least", String(16), nullable=False),
+    Column("rank_at_most", SmallInteger, nullable=False),
+    Column("rank_at_least", SmallInteger, nullable=False),
+    Column("detail", Text, nullable=False),
+)
+# "The assessments of a date range", and "this patient's entries".
+Index(None, worklist_entries.c.assessed_at)
+Index(None, worklist_entries.c.patient_ref)

@@ -25,19 +25,20 @@ from service.storage.database import (
 from service.storage.models import alerts, metadata
 from tests import processes
 
-TABLES = {"alerts", "alert_deliveries", "cds_feedback", "alembic_version"}
+TABLES = {"alerts", "alert_deliveries", "cds_feedback", "worklist_entries", "alembic_version"}
+HEAD = "0002"
 
 
 def test_open_creates_the_schema_and_a_second_open_changes_nothing(database_url: str):
     database = open_database(database_url)
-    assert current_revision(database) == head_revision() == "0001"
+    assert current_revision(database) == head_revision() == HEAD
     with database.read() as connection:
         assert set(inspect(connection).get_table_names()) == TABLES
     database.dispose()
     again = open_database(database_url)
     with again.read() as connection:
         assert connection.execute(text("SELECT count(*) FROM alembic_version")).scalar() == 1
-    assert current_revision(again) == "0001"
+    assert current_revision(again) == HEAD
     again.dispose()
 
 
@@ -64,7 +65,8 @@ def test_the_migrations_ship_inside_the_package():
     assert (MIGRATIONS_DIR / "env.py").is_file()
     assert (MIGRATIONS_DIR / "script.py.mako").is_file()
     assert sorted(p.name for p in (MIGRATIONS_DIR / "versions").glob("0*.py")) == [
-        "0001_outbox_and_feedback.py"
+        "0001_outbox_and_feedback.py",
+        "0002_worklist.py",
     ]
     pyproject = (MIGRATIONS_DIR.parents[2] / "pyproject.toml").read_text(encoding="utf-8")
     assert '"service.storage" = ["migrations/script.py.mako"]' in pyproject
@@ -76,11 +78,11 @@ def test_processes_starting_together_migrate_once(database_url: str, tmp_path: P
     children = [processes.start("migrate", database_url, go) for _ in range(starters)]
     go.touch()
     answers = processes.results(children)
-    assert answers == [{"revision": "0001"}] * starters
+    assert answers == [{"revision": HEAD}] * starters
     database = open_database(database_url, migrate=False)
     with database.read() as connection:
         assert connection.execute(text("SELECT version_num FROM alembic_version")).all() == [
-            ("0001",)
+            (HEAD,)
         ]
     database.dispose()
 
