@@ -29,6 +29,7 @@ import hashlib
 import json
 import re
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -97,6 +98,14 @@ def _shown(value: Any, limit: int = 40) -> str:
     return "'" + clean_text(value if isinstance(value, str) else repr(value), limit=limit) + "'"
 
 
+def _coded(coding: Any, system: str, allowed: Mapping[str, object]) -> bool:
+    """Whether an answer's Coding is in ``system`` with one of the ``allowed`` codes."""
+    if not isinstance(coding, dict) or coding.get("system") != system:
+        return False
+    code = coding.get("code")
+    return isinstance(code, str) and code in allowed
+
+
 def _reference(value: Any) -> str | None:
     if isinstance(value, dict) and isinstance(value.get("reference"), str):
         reference = value["reference"].strip()
@@ -134,7 +143,7 @@ def _check_envelope(response: Any) -> tuple[str, str, str]:
     if bar and version != QUESTIONNAIRE_VERSION:
         raise InvalidInput(f"version {_shown(version, 20)} of the spine-MRI report is not known")
     status = response.get("status")
-    if status not in USABLE_STATUS:
+    if not isinstance(status, str) or status not in USABLE_STATUS:
         raise InvalidInput(
             f"the QuestionnaireResponse status is {_shown(status, 30)}: only a completed or "
             "amended report is extracted"
@@ -183,11 +192,7 @@ class _Reader:
             return None
         answer = _answers(vertebra[0], f"{where} {LINK_VERTEBRA}", self.issues, self.shown)
         coding = answer.get("valueCoding") if answer else None
-        if (
-            not isinstance(coding, dict)
-            or coding.get("system") != codes.SNOMED
-            or coding.get("code") not in codes.LEVEL_BY_SNOMED
-        ):
+        if not _coded(coding, codes.SNOMED, codes.LEVEL_BY_SNOMED):
             self.note(f"{where}: the level is not a vertebra of the value set: findings not used")
             return None
         return codes.LEVEL_BY_SNOMED[coding["code"]]
@@ -209,7 +214,8 @@ class _Reader:
         seen: dict[str, int] = {}
         for item in items:
             link = item.get("linkId")
-            seen[link if isinstance(link, str) else "?"] = seen.get(link, 0) + 1
+            key = link if isinstance(link, str) else "?"
+            seen[key] = seen.get(key, 0) + 1
         for item in items:
             link = item.get("linkId")
             if link == LINK_VERTEBRA:
@@ -231,11 +237,7 @@ class _Reader:
         if answer is None:
             return  # not answered: the finding stays missing
         coding = answer.get("valueCoding")
-        if (
-            not isinstance(coding, dict)
-            or coding.get("system") != codes.SPINE_ONCOLOGY
-            or coding.get("code") not in question.answers
-        ):
+        if not _coded(coding, codes.SPINE_ONCOLOGY, question.answers):
             self.note(f"{label}: the answer is not one of the contract's codes: not used")
             return
         identifier = (
@@ -362,6 +364,8 @@ def read_report_input(body: Any) -> ReportInput:
         return ReportInput(resources, {}, list(report.issues), (report,))
     if not isinstance(body, dict) or body.get("resourceType") != "Bundle":
         raise InvalidInput("send a QuestionnaireResponse, or a Bundle holding one")
+    if not isinstance(body.get("type"), str):
+        raise InvalidInput("Bundle.type must be a string: collection, searchset or transaction")
     contents = read_bundle(body)
     full_urls = {
         id(entry.get("resource")): entry.get("fullUrl")
