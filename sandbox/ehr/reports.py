@@ -158,6 +158,22 @@ def levels_from_form(form: Any, rows: int) -> list[LevelReport]:
     return found
 
 
+def _same_origin() -> bool:
+    """Whether a POST comes from this server's own page (as the SMART app checks it).
+
+    The pages are served with ``Referrer-Policy: no-referrer``, so browsers send ``Origin: null``
+    even on a same-origin form post; that passes only when ``Sec-Fetch-Site``, which no page can
+    forge, says same-origin.
+    """
+    fetch_site = request.headers.get("Sec-Fetch-Site")
+    if fetch_site is not None and fetch_site != "same-origin":
+        return False
+    origin = request.headers.get("Origin")
+    if origin is None or (origin == "null" and fetch_site == "same-origin"):
+        return True
+    return origin.lower() == request.host_url.rstrip("/").lower()
+
+
 def _instant() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
 
@@ -229,8 +245,7 @@ def register_report_pages(app: Flask, smart: SmartAuthServer, store: FhirStore) 
     @bp.post("/patients/<patient_id>/imaging/<study_id>/report")
     def submit_report(patient_id: str, study_id: str) -> Response:
         """Store the completed report and its extracted findings."""
-        origin = request.headers.get("Origin")
-        if origin is not None and origin != request.host_url.rstrip("/"):
+        if not _same_origin():
             return refuse(403, "Refused", "The form was sent from another site; nothing was saved.")
         user, patient, _, study = context(patient_id, study_id)
         if patient is None or study is None:

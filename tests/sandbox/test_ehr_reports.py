@@ -142,9 +142,11 @@ def test_a_sent_report_is_stored_with_its_findings_and_assessed(ehr, client):
             "row0-sins-bone-lesion": "lesion-lytic",
         },
     )
-    sent = client.post(path, data=data)
+    # As a browser sends it from a page with Referrer-Policy no-referrer.
+    same_origin = {"Origin": "null", "Sec-Fetch-Site": "same-origin"}
+    sent = client.post(path, data=data, headers=same_origin)
     assert sent.status_code == 201, sent.get_data(as_text=True)
-    assert "2 findings" in sent.get_data(as_text=True)
+    assert "extracted from it (2)" in sent.get_data(as_text=True)
 
     (report,) = stored_reports(ehr)
     assert report["questionnaire"].startswith(QUESTIONNAIRE_URL)
@@ -170,7 +172,8 @@ def test_a_sent_report_is_stored_with_its_findings_and_assessed(ehr, client):
 
 
 @pytest.mark.parametrize(
-    "attack", ["no-token", "reused", "other-study", "cross-site", "other-user"]
+    "attack",
+    ["no-token", "reused", "other-study", "cross-site", "null-origin", "cross-fetch", "other-user"],
 )
 def test_forged_or_replayed_posts_are_refused_and_store_nothing(ehr, client, attack):
     patient = patient_id(ehr)
@@ -187,6 +190,10 @@ def test_forged_or_replayed_posts_are_refused_and_store_nothing(ehr, client, att
         data["csrf_token"] = filled(report_form(client, other))["csrf_token"]
     elif attack == "cross-site":
         headers["Origin"] = "https://attacker.example"
+    elif attack == "null-origin":  # a sandboxed frame elsewhere: Sec-Fetch-Site does not vouch
+        headers.update({"Origin": "null", "Sec-Fetch-Site": "cross-site"})
+    elif attack == "cross-fetch":
+        headers["Sec-Fetch-Site"] = "same-site"
     elif attack == "other-user":
         data["user"] = "oncologist"
     before = len(stored_reports(ehr))
