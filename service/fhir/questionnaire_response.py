@@ -304,8 +304,13 @@ def extract_report(response: Any, *, full_url: str | None = None) -> ExtractedRe
     if study is None or not _typed(study, "ImagingStudy"):
         raise InvalidInput("the report must name one ImagingStudy (item imaging-study)")
     # Identity of the report for the findings' identifiers: the response's own id when it has
-    # one (an amended response updates its findings), else its content.
-    key = response_ref if has_id or full_url else content_key
+    # one (an amended response updates its findings, however it is sent), else its fullUrl in
+    # the Bundle, else its content.
+    key = (
+        f"QuestionnaireResponse/{response_id}"
+        if has_id
+        else (response_ref if full_url else content_key)
+    )
     reader = _Reader(response, response_ref, patient, authored, status, key, shown, issues)
     groups = 0
     for index, item in enumerate(items):

@@ -126,6 +126,9 @@ def test_same_response_same_findings_and_amended_keeps_identity():
         e.resource["identifier"] for e in first.observations
     ]
     assert {e.resource["status"] for e in changed.observations} == {"amended"}
+    # Sent in a Bundle, the same response gives the same findings (only the citation differs).
+    bundled = extract_report(response(), full_url="urn:uuid:report")
+    assert [e.full_url for e in bundled.observations] == [e.full_url for e in first.observations]
 
 
 def test_date_only_authored_sets_no_issued():
