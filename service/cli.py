@@ -20,12 +20,12 @@ from service.errors import (
     InvalidJson,
     ServiceError,
 )
-from service.fhir import jsonio
+from service.fhir import emit, jsonio
 from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
 from service.fhir.client import FhirClient
 from service.fhir.extract import InvalidInput
 from service.fhir.writeback import summarize
-from service.workflow import Report, assess_bundle, assess_patient
+from service.workflow import Report, assess_bundle, assess_patient, assess_questionnaire_response
 
 DEMO_PATIENTS = demo.patients_dir()
 
@@ -56,6 +56,30 @@ def _assess_file(path: str) -> Report:
         raise CliError(f"{path}: {exc}") from exc
 
 
+def _assess_report(args: argparse.Namespace) -> Report:
+    """Assess from a structured spine-MRI report (docs/structured-report.md): the response file
+    alone (a QuestionnaireResponse, or a Bundle holding one), or added to the chart's Bundle."""
+    body = _read_json(args.questionnaire_response)
+    if args.bundle:
+        chart = _read_json(args.bundle)
+        if not isinstance(chart, dict) or not isinstance(chart.get("entry", []), list):
+            raise CliError(f"{args.bundle}: not a FHIR Bundle")
+        if not isinstance(body, dict) or body.get("resourceType") != "QuestionnaireResponse":
+            raise CliError(f"{args.questionnaire_response}: with --bundle, give the response alone")
+        body = {**chart, "entry": [*chart.get("entry", []), {"resource": body}]}
+    try:
+        assessed = assess_questionnaire_response(body)
+    except (InvalidInput, InvalidClinicalInput) as exc:
+        raise CliError(f"{args.questionnaire_response}: {exc}") from exc
+    if args.extracted:
+        text = json.dumps(emit.collection_bundle(assessed.extracted), indent=2) + "\n"
+        try:
+            Path(args.extracted).write_text(text, encoding="utf-8")
+        except OSError as exc:
+            raise CliError(f"{args.extracted}: cannot write ({exc.strerror})") from exc
+    return assessed.report
+
+
 def _print_issues(report: Report, err: TextIO) -> None:
     for issue in report.extraction.issues:
         if issue.severity != "information":
@@ -75,9 +99,16 @@ def _auth(args: argparse.Namespace) -> Auth:
 
 def cmd_assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Assess one Bundle, or one patient on a FHIR server, and print the results."""
-    if bool(args.bundle) == bool(args.fhir_base):
+    if args.extracted and not args.questionnaire_response:
+        raise CliError("--extracted needs --questionnaire-response FILE")
+    if args.questionnaire_response:
+        if args.fhir_base or args.write:
+            raise CliError("--questionnaire-response reads files: give --bundle FILE, not a server")
+        report = _assess_report(args)
+        write = None
+    elif bool(args.bundle) == bool(args.fhir_base):
         raise CliError("give either --bundle FILE or --fhir-base URL with --patient ID")
-    if args.bundle:
+    elif args.bundle:
         if args.write:
             raise CliError("--write needs a FHIR server (--fhir-base)")
         report = _assess_file(args.bundle)
@@ -171,6 +202,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     assess.add_argument(
         "--bundle", metavar="FILE", help="the Bundle as a JSON file, or - for standard input"
+    )
+    assess.add_argument(
+        "--questionnaire-response",
+        metavar="FILE",
+        help="a completed spine-MRI report (QuestionnaireResponse, or a Bundle holding one and "
+        "the chart); with --bundle, the report is added to that chart",
+    )
+    assess.add_argument(
+        "--extracted",
+        metavar="FILE",
+        help="with --questionnaire-response: write the findings extracted from the report "
+        "(a collection Bundle) to FILE",
     )
     assess.add_argument("--fhir-base", metavar="URL", help="read the patient from this server")
     assess.add_argument("--patient", metavar="ID", help="the patient's id on that server")

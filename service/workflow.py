@@ -9,7 +9,7 @@ from typing import Any
 
 from service.domain.assessment import Assessment, assess
 from service.domain.levels import Level
-from service.fhir import clinician, emit, extract
+from service.fhir import clinician, emit, extract, questionnaire_response
 from service.fhir.client import FhirClient
 from service.fhir.writeback import WriteReport, write_results
 from service.version import __version__
@@ -143,3 +143,30 @@ def save_with_findings(client: FhirClient, assessed: ChartAssessment, user: str)
     written = [*findings, *results]
     prov = emit.provenance(written, report.extraction, report.assessed_at, __version__, user)
     return write_results(client, written, prov)
+
+
+@dataclass(frozen=True, slots=True)
+class ReportAssessment:
+    """An assessment from a structured spine-MRI report (a QuestionnaireResponse).
+
+    Attributes:
+        report: The assessment of the patient's resources with the report's findings.
+        extracted: The findings extracted from the report (the contract's Observations).
+    """
+
+    report: Report
+    extracted: tuple[emit.Emitted, ...]
+
+
+def assess_questionnaire_response(body: object, now: datetime | None = None) -> ReportAssessment:
+    """Extract a completed spine-MRI report (alone, or in a Bundle with the patient's other
+    resources) and assess the patient from it, through the same path as any Observations.
+
+    Raises:
+        extract.InvalidInput: when the report cannot be extracted or the whole not assessed.
+    """
+    contents = questionnaire_response.read_report_input(body)
+    report = assess_resources(
+        contents.resources, issues=contents.issues, now=now, local=contents.local
+    )
+    return ReportAssessment(report, contents.extracted)

@@ -16,6 +16,7 @@ from sandbox.smart_auth import AuthConfig, ClientKind, ClientRegistration, Smart
 
 from .pages import register_pages
 from .patients import StoreDirectory, demo_patients_dir
+from .reports import register_report_pages
 
 #: Client id under which the NOMS-CDS SMART app is registered unless told otherwise.
 NOMS_APP_CLIENT_ID = "noms-cds-smart-app"
@@ -116,6 +117,7 @@ def create_ehr_app(config: EhrConfig | None = None) -> Flask:
         fhir.access_policy = auth.access_policy
     auth.init_app(app)
     register_pages(app, auth)
+    register_report_pages(app, auth, fhir)
     app.extensions[AUTH_EXTENSION_KEY] = auth
     return app
 

@@ -10,7 +10,10 @@ import logging
 
 from flask import Response, jsonify
 
-from service.api import assessments  # noqa: F401  (its routes join the blueprint)
+from service.api import (
+    assessments,  # noqa: F401  (its routes join the blueprint)
+    questionnaire_responses,  # noqa: F401  (the structured-report route)
+)
 from service.api import worklist as _worklist  # noqa: F401  (its routes join the blueprint)
 from service.api.blueprint import bp
 from service.storage.keyvalue import StoreUnavailable

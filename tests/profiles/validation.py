@@ -30,7 +30,7 @@ import json
 import re
 import warnings
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -85,6 +85,7 @@ class Definitions:
     value_sets: dict[str, dict[str, Any]]
     code_systems: dict[str, dict[str, Any]]
     examples: dict[str, dict[str, Any]]
+    questionnaires: dict[str, dict[str, Any]] = field(default_factory=dict)
 
 
 @functools.cache
@@ -94,6 +95,7 @@ def definitions(folder: Path = GENERATED) -> Definitions:
         "StructureDefinition": {},
         "ValueSet": {},
         "CodeSystem": {},
+        "Questionnaire": {},  # definitions too (the structured report), not examples
     }
     examples: dict[str, dict[str, Any]] = {}
     for path in sorted(folder.glob("*.json")):
@@ -110,6 +112,7 @@ def definitions(folder: Path = GENERATED) -> Definitions:
         value_sets=by_kind["ValueSet"],
         code_systems=by_kind["CodeSystem"],
         examples=examples,
+        questionnaires=by_kind["Questionnaire"],
     )
 
 
