@@ -42,7 +42,7 @@ from service.fhir.capabilities import Capabilities, CapabilitiesCache
 from service.fhir.extract import InvalidInput, Issue, bundle_entries, bundle_link
 from service.fhir.extract.bundle import outcome_issues
 from service.fhir.extract.references import reference_key, subject_reference
-from service.fhir.http import Answer, HttpTransport, error_for_status
+from service.fhir.http import Answer, HttpTransport, error_for_status, secrets_of
 from service.fhir.limits import Limits
 from service.fhir.origins import origin_of
 from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
@@ -143,6 +143,15 @@ class FhirClient:
         """Server text as it may be shown (bounded, no controls, credentials redacted)."""
         return self.http.clean(text, self.auth)
 
+    def outcome_text(self, body: Any) -> str:
+        """What an OperationOutcome says, as it may be shown: the credentials are redacted
+        before the text is bounded, so a cut never leaves part of a token in view."""
+        return outcome_text(body, secrets=self.secrets(), limit=self.limits.max_text)
+
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials this client sends, to redact wherever a server might echo them."""
+        return secrets_of(self.auth.headers())
+
     def resource(self, answer: Answer, what: str, expected: str | None = None) -> dict[str, Any]:
         """The FHIR resource a 2xx answer holds, checked.
 
@@ -157,10 +166,9 @@ class FhirClient:
             )
         if is_outcome(body) and expected != "OperationOutcome":
             if outcome_has_error(body):
-                detail = outcome_text(body, limit=self.limits.max_text) or "no detail"
+                detail = self.outcome_text(body) or "no detail"
                 raise FhirInvalidResponse(
-                    f"{what}: the server answered HTTP {answer.status} with an error "
-                    f"({self.clean(detail)})",
+                    f"{what}: the server answered HTTP {answer.status} with an error ({detail})",
                     answer.status,
                     body,
                 )
@@ -291,8 +299,8 @@ class FhirClient:
                 continue
             kind = resource.get("resourceType")
             if kind == "OperationOutcome":
-                for issue in outcome_issues(resource, f"server reported ({resource_type} search)"):
-                    issues.append(Issue(issue.severity, self.clean(issue.message)))
+                source = f"server reported ({resource_type} search)"
+                issues.extend(outcome_issues(resource, source, secrets=self.secrets()))
                 continue
             if kind != resource_type:
                 shown = self.clean(kind)[:40] if isinstance(kind, str) else "an entry of no type"
@@ -388,8 +396,7 @@ class FhirClient:
         what = f"batch {rtype}"
         if 200 <= status < 300 and isinstance(resource, dict):
             return self.resource(Answer(status, {}, resource, ""), what, expected or rtype)
-        detail = outcome_text(response.get("outcome"), limit=self.limits.max_text)
-        detail = self.clean(detail or outcome_text(resource, limit=self.limits.max_text))
+        detail = self.outcome_text(response.get("outcome")) or self.outcome_text(resource)
         message = f"{what}: HTTP {status or '?'}" + (f" ({detail})" if detail else "")
         raise error_for_status(message, status or None)
 

@@ -44,7 +44,7 @@ from service.fhir.client import Capabilities, FhirClient
 from service.fhir.emit import Emitted
 from service.fhir.extract import InvalidInput, bundle_entries, reference_key
 from service.fhir.http import Answer
-from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
+from service.fhir.outcomes import is_outcome, outcome_has_error
 from service.fhir.result_references import (
     carries,
     lookup_params,
@@ -221,7 +221,7 @@ class _Writer:
             status = int(status_text[:3]) if status_text[:3].isdigit() else 0
             rtype = resource["resourceType"]
             if not 200 <= status < 300 or outcome_has_error(response.get("outcome")):
-                detail = self.client.clean(outcome_text(response.get("outcome")) or "no detail")
+                detail = self.client.outcome_text(response.get("outcome")) or "no detail"
                 outcomes.append(
                     WriteOutcome(rtype, key, FAILED, message=f"HTTP {status or '?'} ({detail})")
                 )
@@ -299,7 +299,7 @@ class _Writer:
             message = f"{exc}; {MAYBE_STORED}" if stored else str(exc)
             return WriteOutcome(rtype, item.key, FAILED, message=message)
         if is_outcome(answer.body) and outcome_has_error(answer.body):
-            detail = self.client.clean(outcome_text(answer.body) or "no detail")
+            detail = self.client.outcome_text(answer.body) or "no detail"
             return WriteOutcome(
                 rtype,
                 item.key,

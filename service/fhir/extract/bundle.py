@@ -6,6 +6,7 @@ which reads servers' searchsets with them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -128,8 +129,11 @@ def resources_from_bundle(bundle: object) -> tuple[list[dict[str, Any]], list[Is
     return contents.localized(), contents.issues
 
 
-def outcome_issues(outcome: dict[str, Any], source: str = "server reported") -> list[Issue]:
-    """The issues of an OperationOutcome, their text cleaned for showing (it is not ours)."""
+def outcome_issues(
+    outcome: dict[str, Any], source: str = "server reported", *, secrets: Iterable[str] = ()
+) -> list[Issue]:
+    """The issues of an OperationOutcome, their text cleaned for showing (it is not ours), with
+    ``secrets`` (the credentials that fetched it) redacted before the text is bounded."""
     issues = []
     for item in outcome_items(outcome):
         severity = item.get("severity")
@@ -140,5 +144,5 @@ def outcome_issues(outcome: dict[str, Any], source: str = "server reported") -> 
             or "no detail"
         )
         shown = "error" if severity in ("error", "fatal") else "warning"
-        issues.append(Issue(shown, f"{source}: {clean_text(text)}"))
+        issues.append(Issue(shown, f"{source}: {clean_text(text, secrets=secrets)}"))
     return issues
