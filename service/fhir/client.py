@@ -42,7 +42,13 @@ from service.fhir.capabilities import Capabilities, CapabilitiesCache
 from service.fhir.extract import InvalidInput, Issue, bundle_entries, bundle_link
 from service.fhir.extract.bundle import outcome_issues
 from service.fhir.extract.references import reference_key, subject_reference
-from service.fhir.http import Answer, HttpTransport, error_for_status, secrets_of
+from service.fhir.http import (
+    Answer,
+    HttpTransport,
+    entry_status,
+    error_for_status,
+    secrets_of,
+)
 from service.fhir.limits import Limits
 from service.fhir.origins import origin_of
 from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
@@ -390,15 +396,19 @@ class FhirClient:
     ) -> dict[str, Any]:
         """The resource of one batch-response entry, checked like an answer of its own."""
         response = reply.get("response") if isinstance(reply.get("response"), dict) else {}
-        status_text = str(response.get("status", ""))
-        status = int(status_text.split()[0]) if status_text[:3].isdigit() else 0
+        status = entry_status(response.get("status"))
+        if status is None:
+            raise FhirInvalidResponse(
+                f"batch {rtype}: the entry's response.status is not an HTTP status "
+                f"({self.clean(repr(response.get('status')))[:40]})"
+            )
         resource = reply.get("resource")
         what = f"batch {rtype}"
         if 200 <= status < 300 and isinstance(resource, dict):
             return self.resource(Answer(status, {}, resource, ""), what, expected or rtype)
         detail = self.outcome_text(response.get("outcome")) or self.outcome_text(resource)
-        message = f"{what}: HTTP {status or '?'}" + (f" ({detail})" if detail else "")
-        raise error_for_status(message, status or None)
+        message = f"{what}: HTTP {status}" + (f" ({detail})" if detail else "")
+        raise error_for_status(message, status)
 
     def _gather_parallel(
         self, patient_id: str, searches: list[tuple[str, dict[str, str]]], deadline: float

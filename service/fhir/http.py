@@ -28,6 +28,7 @@ import email.utils
 import itertools
 import logging
 import math
+import re
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
@@ -35,6 +36,7 @@ from datetime import UTC
 from typing import Any
 
 import requests
+import urllib3
 
 from service.errors import (
     FhirAuthError,
@@ -93,6 +95,19 @@ def retry_after_seconds(value: str | None, now: Callable[[], float]) -> float | 
     if when.tzinfo is None:
         when = when.replace(tzinfo=UTC)
     return max(0.0, when.timestamp() - now())
+
+
+_ENTRY_STATUS = re.compile(r"([1-5][0-9][0-9])(?: .*)?", re.ASCII | re.DOTALL)
+
+
+def entry_status(value: object) -> int | None:
+    """The HTTP status of a batch or transaction entry's ``response.status`` ("200 OK", "201"),
+    or None when it is not one: three ASCII digits, alone or followed by a space and a reason
+    (FHIR R4 Bundle.entry.response.status); "200OK", "²00" or a number are not."""
+    if not isinstance(value, str):
+        return None
+    match = _ENTRY_STATUS.fullmatch(value.strip())
+    return int(match.group(1)) if match else None
 
 
 def error_for_status(
@@ -333,6 +348,12 @@ class HttpTransport:
                     allow_redirects=False,
                     stream=True,
                 )
+            except (urllib3.exceptions.LocationParseError, UnicodeError) as exc:
+                # A URL the HTTP library cannot encode (checked for the base already; kept so
+                # that no encoding error ever surfaces as a traceback).
+                raise FhirRequestError(
+                    f"{method} {name}: the URL cannot be requested ({type(exc).__name__})"
+                ) from None
             except requests.RequestException as exc:
                 if watch.fired or time.monotonic() >= deadline:
                     raise timed_out(f"{method} {name}", deadline) from None

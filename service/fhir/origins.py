@@ -7,6 +7,7 @@ a ``next`` link, a redirect or a ``Location`` that leaves it is not followed.
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -50,8 +51,13 @@ class FhirBase:
         path = parts.path.rstrip("/")
         if _has_dot_segments(path):
             raise ValueError("the FHIR base must not contain '.' or '..' segments")
-        port = parts.port or _DEFAULT_PORTS[scheme]
-        return cls(url.strip().rstrip("/"), scheme, parts.hostname.lower(), port, path)
+        try:
+            port = parts.port or _DEFAULT_PORTS[scheme]
+        except ValueError:
+            raise ValueError("the FHIR base's port is not a port number (0 to 65535)") from None
+        host = parts.hostname.lower()
+        _check_host(host)
+        return cls(url.strip().rstrip("/"), scheme, host, port, path)
 
     @property
     def is_loopback(self) -> bool:
@@ -83,6 +89,27 @@ class FhirBase:
         """The part of a URL under this base, without its query: ``Patient/123``."""
         path = urlsplit(url).path
         return path[len(self.path) :].strip("/") if path.startswith(self.path) else ""
+
+
+def _check_host(host: str) -> None:
+    """Refuse a host name that DNS cannot carry (RFC 1035 §2.3.4: labels of 1 to 63 octets,
+    253 in all, counted on the IDNA form of RFC 5890), so that the HTTP library's encoding
+    errors never surface as a traceback later, at the first request."""
+    try:
+        ipaddress.ip_address(host)
+        return
+    except ValueError:
+        pass
+    try:
+        encoded = host.encode("idna").decode("ascii")
+    except UnicodeError:
+        encoded = ""
+    labels = encoded.removesuffix(".").split(".")
+    if not encoded or len(encoded) > 253 or not all(0 < len(label) <= 63 for label in labels):
+        raise ValueError(
+            "the FHIR base's host name is not usable: DNS allows labels of 1 to 63 characters "
+            "and 253 in all"
+        )
 
 
 def _has_dot_segments(path: str) -> bool:

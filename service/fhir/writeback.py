@@ -43,7 +43,7 @@ from service.fhir import codes
 from service.fhir.client import Capabilities, FhirClient
 from service.fhir.emit import Emitted
 from service.fhir.extract import InvalidInput, bundle_entries, reference_key
-from service.fhir.http import Answer
+from service.fhir.http import Answer, entry_status
 from service.fhir.outcomes import is_outcome, outcome_has_error
 from service.fhir.result_references import (
     carries,
@@ -217,13 +217,16 @@ class _Writer:
             resource = entry["resource"]
             key = _key_of(resource)
             response = item.get("response") if isinstance(item.get("response"), dict) else {}
-            status_text = str(response.get("status", ""))
-            status = int(status_text[:3]) if status_text[:3].isdigit() else 0
+            status = entry_status(response.get("status"))
             rtype = resource["resourceType"]
+            if status is None:
+                message = f"the server's answer gives no HTTP status for it; {MAYBE_STORED}"
+                outcomes.append(WriteOutcome(rtype, key, FAILED, message=message))
+                continue
             if not 200 <= status < 300 or outcome_has_error(response.get("outcome")):
                 detail = self.client.outcome_text(response.get("outcome")) or "no detail"
                 outcomes.append(
-                    WriteOutcome(rtype, key, FAILED, message=f"HTTP {status or '?'} ({detail})")
+                    WriteOutcome(rtype, key, FAILED, message=f"HTTP {status} ({detail})")
                 )
                 continue
             reference, note = self._server_reference(rtype, response.get("location"), None)

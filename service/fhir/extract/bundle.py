@@ -89,7 +89,8 @@ def read_bundle(bundle: object) -> BundleContents:
     """
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidInput("the input is not a FHIR Bundle")
-    if bundle.get("type") not in ACCEPTED_BUNDLE_TYPES:
+    bundle_type = bundle.get("type")
+    if not isinstance(bundle_type, str) or bundle_type not in ACCEPTED_BUNDLE_TYPES:
         shown = clean_text(repr(bundle.get("type")), limit=40)
         raise InvalidInput(f"Bundle type {shown} is not one of collection, searchset, transaction")
     resources: list[dict[str, Any]] = []
