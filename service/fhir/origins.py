@@ -14,7 +14,7 @@ from urllib.parse import unquote, urljoin, urlsplit
 from service.fhir.untrusted import clean_text
 
 _DEFAULT_PORTS = {"http": 80, "https": 443}
-_LOOPBACK_HOSTS = frozenset({"localhost", "127.0.0.1", "::1"})
+_LOOPBACK_NAMES = frozenset({"localhost", "localhost."})
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,7 +62,7 @@ class FhirBase:
     @property
     def is_loopback(self) -> bool:
         """Whether the base is on this machine (plain HTTP cannot be overheard there)."""
-        return self.host in _LOOPBACK_HOSTS or self.host.startswith("127.")
+        return is_loopback_host(self.host)
 
     def contains(self, url: str) -> bool:
         """Whether ``url`` (absolute) lies under this base."""
@@ -89,6 +89,21 @@ class FhirBase:
         """The part of a URL under this base, without its query: ``Patient/123``."""
         path = urlsplit(url).path
         return path[len(self.path) :].strip("/") if path.startswith(self.path) else ""
+
+
+def is_loopback_host(host: str) -> bool:
+    """Whether a host (as ``urlsplit().hostname`` gives it: IPv6 without brackets) is this
+    machine: ``localhost``, or an address of 127.0.0.0/8 or ``::1`` (also IPv4-mapped), parsed
+    as an address: a name that merely starts with ``127.`` (``127.evil.example``) is not."""
+    if host.lower() in _LOOPBACK_NAMES:
+        return True
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return False
+    if isinstance(address, ipaddress.IPv6Address) and address.ipv4_mapped is not None:
+        return address.ipv4_mapped.is_loopback
+    return address.is_loopback
 
 
 def _check_host(host: str) -> None:
@@ -128,4 +143,6 @@ def origin_of(url: str) -> str:
         return "(an unreadable URL)"
     if not parts.scheme or not host:
         return "(a URL without a host)"
+    if ":" in host:
+        host = f"[{host}]"  # an IPv6 literal, written as in a URL (RFC 3986 §3.2.2)
     return clean_text(f"{parts.scheme}://{host}{port}", limit=120)

@@ -13,6 +13,7 @@ bounded streams.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -171,9 +172,16 @@ class WatchedAdapter(HTTPAdapter):
 
 def new_session(pool_size: int = 10) -> requests.Session:
     """A ``requests.Session`` fit for credentials: watched connections, no cookies kept (a
-    session may serve many users' tokens), no ``.netrc`` credentials, and only the content
-    encodings the bounded reader decompresses."""
+    session may serve many users' tokens), no proxies or ``.netrc`` credentials from the
+    environment, and only the content encodings the bounded reader decompresses."""
     session = requests.Session()
+    # Nothing from the environment: no proxy (HTTP(S)_PROXY, ALL_PROXY) would see the
+    # credentials, and no ``.netrc`` adds any. The CA bundle variables requests honours are
+    # kept, read here, since they only widen what server certificates are trusted.
+    session.trust_env = False
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if ca_bundle:
+        session.verify = ca_bundle
     adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
