@@ -31,8 +31,8 @@ import requests
 
 from service.errors import (
     ConfigurationError,
+    FhirError,
     FhirInvalidResponse,
-    FhirNotFound,
     FhirOutsideBase,
     FhirRequestError,
 )
@@ -52,6 +52,7 @@ from service.fhir.http import (
 from service.fhir.limits import Limits
 from service.fhir.origins import origin_of
 from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
+from service.fhir.untrusted import is_fhir_id
 
 log = logging.getLogger("noms_cds.fhir")
 
@@ -188,18 +189,28 @@ class FhirClient:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def capabilities(self) -> Capabilities:
+    def capabilities(self, *, deadline: float | None = None) -> Capabilities:
         """The server's CapabilityStatement (read once, or taken from the shared cache);
-        unknown when it cannot be read."""
+        unknown when it cannot be read, for whatever reason (an error status, a 5xx, a
+        timeout, an answer that is not one): the callers then take the careful way (searches
+        one by one, a look before each create), never abort.
+
+        Args:
+            deadline: A ``time.monotonic()`` the read must end by (a gathering's or a write's
+                deadline: reading the capabilities counts toward it). It is tried once: its
+                failure has a safe fallback, and a retry would spend the caller's time.
+        """
         cache = self._capabilities_cache
         if self._capabilities is None and cache is not None:
             self._capabilities = cache.get(self.base_url)
         if self._capabilities is None:
             try:
-                answer = self.request("GET", "metadata", what="metadata")
+                answer = self.request(
+                    "GET", "metadata", what="metadata", retries=0, deadline=deadline
+                )
                 statement = self.resource(answer, "GET metadata", "CapabilityStatement")
                 self._capabilities = Capabilities.from_statement(statement)
-            except (FhirRequestError, FhirNotFound, FhirInvalidResponse) as exc:
+            except FhirError as exc:
                 log.warning("CapabilityStatement unreadable (%s): capabilities unknown", exc.code)
                 self._capabilities = Capabilities()
             if cache is not None:
@@ -334,7 +345,7 @@ class FhirClient:
 
     def _key(self, resource: dict[str, Any]) -> str:
         rid = resource.get("id")
-        shown = self.clean(rid)[:64] if isinstance(rid, str) else "?"
+        shown = rid if is_fhir_id(rid) else "(an id that is not a FHIR id)"
         return f"{resource['resourceType']}/{shown}"
 
     def gather(self, patient_id: str) -> tuple[list[dict[str, Any]], list[Issue]]:
@@ -346,7 +357,7 @@ class FhirClient:
         """
         deadline = time.monotonic() + self.limits.gather_deadline
         searches = patient_searches(patient_id, self.limits.page_size)
-        if self.capabilities().batch:
+        if self.capabilities(deadline=deadline).batch:
             try:
                 return self._gather_batch(patient_id, searches, deadline)
             except FhirRequestError as exc:

@@ -251,6 +251,7 @@ class HttpTransport:
         attempt = 0
         redirects = 0
         query = dict(params) if params else None
+        attempt_deadline: float | None = None  # one per attempt: its redirects share it
         while True:
             request_headers = {**auth.headers(), **(headers or {})}
             if json_body is not None:
@@ -259,9 +260,12 @@ class HttpTransport:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 raise FhirTimeout(f"{method} {name}: not sent, the deadline has passed")
-            attempt_deadline = now + limits.request_deadline
-            if deadline is not None:
-                attempt_deadline = min(attempt_deadline, deadline)
+            if attempt_deadline is None:
+                attempt_deadline = now + limits.request_deadline
+                if deadline is not None:
+                    attempt_deadline = min(attempt_deadline, deadline)
+            elif now >= attempt_deadline:
+                raise timed_out(f"{method} {name}", attempt_deadline)
             try:
                 status, response_headers, body = self._attempt(
                     method, url, query, json_body, request_headers, name, attempt_deadline
@@ -282,6 +286,7 @@ class HttpTransport:
                 self.sleep(wait)
                 waited += wait
                 attempt += 1
+                attempt_deadline = None
                 continue
             if 200 <= status < 300:
                 return Answer(status, response_headers, body, url)
@@ -306,11 +311,20 @@ class HttpTransport:
                 self.sleep(wait)
                 waited += wait
                 attempt += 1
+                attempt_deadline = None
                 continue
             if status == 401 and not renewed and auth.renew():
                 renewed = True
+                attempt_deadline = None
                 continue
-            raise self._error(method, name, status, body, secrets)
+            error = self._error(method, name, status, body, secrets)
+            if isinstance(error, FhirTemporaryError):
+                # No attempt left here; a caller that retries on its own (a look-then-create)
+                # honours what the server asked for.
+                error.retry_after = retry_after_seconds(
+                    response_headers.get("Retry-After"), self._clock
+                )
+            raise error
 
     def _budget_left(self, waited: float, deadline: float | None) -> float:
         left = self.limits.retry_wait_budget - waited

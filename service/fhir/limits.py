@@ -25,6 +25,9 @@ class Limits:
             answer, however the server trickles it.
         gather_deadline: Seconds to gather one patient's data, every request, page and retry
             included.
+        write_deadline: Seconds one write-back may take, from reading the capabilities to the
+            last result's answer (retries, redirects and waits included); results not sent
+            by then are reported failed, as not sent.
         max_response_bytes: Largest answer, counted on the wire and again after decompression.
         max_depth: Deepest nesting of JSON arrays and objects in an answer.
         max_redirects: Same-base redirects a read follows.
@@ -42,6 +45,7 @@ class Limits:
     read_timeout: float = 10.0
     request_deadline: float = 15.0
     gather_deadline: float = 30.0
+    write_deadline: float = 60.0
     max_response_bytes: int = 16 * MIB
     max_depth: int = jsonio.DEFAULT_MAX_DEPTH
     max_redirects: int = 3
@@ -59,6 +63,7 @@ class Limits:
             "read_timeout": self.read_timeout,
             "request_deadline": self.request_deadline,
             "gather_deadline": self.gather_deadline,
+            "write_deadline": self.write_deadline,
             "max_response_bytes": self.max_response_bytes,
             "max_depth": self.max_depth,
             "max_pages": self.max_pages,

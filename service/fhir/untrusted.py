@@ -23,6 +23,13 @@ _INVISIBLE = re.compile(
     "\ufff9-\ufffb]+"
 )
 _SPACES = re.compile(r"\s+")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}", re.ASCII)  # FHIR R4 datatypes: id
+
+
+def is_fhir_id(value: object) -> bool:
+    """Whether a server's value can be a FHIR resource id (1 to 64 letters, digits, ``-`` and
+    ``.``): only such ids are kept and cited, so none carries text, paths or queries."""
+    return isinstance(value, str) and _FHIR_ID.fullmatch(value) is not None
 
 
 def clean_text(
