@@ -6,7 +6,8 @@ for a CDS Hooks call, a batch job looser ones.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import threading
+from dataclasses import dataclass, field
 
 from service.fhir import jsonio
 from service.fhir.untrusted import DEFAULT_TEXT_LIMIT
@@ -35,6 +36,10 @@ class Limits:
         backoff: First wait between attempts, doubled for each further one, in seconds.
         retry_wait_budget: Seconds one request may spend waiting between its attempts (backoff
             and ``Retry-After`` together); a server asking for more is not waited for.
+        max_gather_bytes: Bytes of answers (after decompression) one gathering reads in all,
+            every search and page together; past it no further page is asked for (reported).
+        max_gather_resources: Search entries one gathering reads in all (used or not); past
+            it likewise.
         max_pages: Pages of one search followed before stopping (which is reported).
         page_size: ``_count`` asked for.
         max_workers: Requests sent in parallel when gathering.
@@ -52,6 +57,8 @@ class Limits:
     retries: int = 3
     backoff: float = 0.5
     retry_wait_budget: float = 10.0
+    max_gather_bytes: int = 64 * MIB
+    max_gather_resources: int = 20_000
     max_pages: int = 25
     page_size: int = 200  # Oracle Health caps Observation _count at 200
     max_workers: int = 6
@@ -66,6 +73,8 @@ class Limits:
             "write_deadline": self.write_deadline,
             "max_response_bytes": self.max_response_bytes,
             "max_depth": self.max_depth,
+            "max_gather_bytes": self.max_gather_bytes,
+            "max_gather_resources": self.max_gather_resources,
             "max_pages": self.max_pages,
             "page_size": self.page_size,
             "max_workers": self.max_workers,
@@ -78,3 +87,41 @@ class Limits:
             raise ValueError(
                 "Limits.max_redirects, retries, backoff, retry_wait_budget must not be negative"
             )
+
+
+@dataclass(slots=True)
+class Budget:
+    """What one gathering may still read, shared by its searches (thread-safe).
+
+    Each answer is capped on its own (``max_response_bytes``, ``max_pages``); the budget bounds
+    their sum, which many pages of many searches could otherwise grow without limit.
+    """
+
+    max_bytes: int
+    max_resources: int
+    spent_bytes: int = 0
+    entries_read: int = 0
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    @classmethod
+    def of(cls, limits: Limits) -> Budget:
+        """A fresh budget for one gathering (or one search on its own)."""
+        return cls(limits.max_gather_bytes, limits.max_gather_resources)
+
+    def spend(self, size: int, resources: int = 0) -> None:
+        """Count an answer's bytes and the search entries read from it."""
+        with self._lock:
+            self.spent_bytes += size
+            self.entries_read += resources
+
+    @property
+    def exhausted(self) -> bool:
+        """Whether no further page may be asked for."""
+        return self.spent_bytes >= self.max_bytes or self.entries_read >= self.max_resources
+
+    def reason(self) -> str:
+        """What was reached, for the warning that reports the stop."""
+        return (
+            f"the gathering's budget ({jsonio.describe_size(self.max_bytes)} of answers, "
+            f"{self.max_resources} resources) was reached: some data may be missing"
+        )

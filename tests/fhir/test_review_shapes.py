@@ -141,7 +141,7 @@ def test_a_bundle_type_that_is_an_object_is_an_invalid_answer(bundle_type: Any) 
         with pytest.raises(FhirInvalidResponse) as search:
             client.search("Condition", {"patient": "p1"})
         with pytest.raises(FhirInvalidResponse) as batch:
-            client._gather_batch("p1", [], 1e18)
+            client.gather("p1")
     assert str(search.value) == "Condition search: the answer is not a searchset Bundle"
     assert str(batch.value) == "batch: the server's answer is not a batch-response"
 
