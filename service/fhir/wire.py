@@ -201,6 +201,7 @@ class _Inflater:
         self.encoding = encoding
         self._gzip = encoding in ("gzip", "x-gzip")
         self._decoder: Any = None
+        self._head = b""  # deflate: the first bytes, until there are two to tell the format by
 
     def _new(self, first: bytes) -> Any:
         if self._gzip:
@@ -214,6 +215,13 @@ class _Inflater:
     def feed(self, chunk: bytes, room: int) -> Iterator[bytes]:
         """The decompressed bytes of ``chunk``, in pieces; stops once more than ``room`` came."""
         data = chunk
+        if self._decoder is None and not self._gzip:
+            # A server may send its answer a byte at a time: the format is told by the first
+            # two bytes, however the chunks fall.
+            data, self._head = self._head + data, b""
+            if len(data) < 2:
+                self._head = data
+                return
         produced = 0
         while data and produced <= room:
             if self._decoder is None:
@@ -230,7 +238,7 @@ class _Inflater:
 
     def finish(self) -> None:
         """Raise ``zlib.error`` when the body ended in the middle of the compressed data."""
-        if self._decoder is not None and not self._decoder.eof and self._gzip:
+        if self._head or (self._decoder is not None and not self._decoder.eof and self._gzip):
             raise zlib.error("the compressed data is cut short")
 
 

@@ -240,8 +240,17 @@ class _Writer:
                 answer = self._post(rtype, resource, item.condition, retries=None)
             else:
                 found = self._look_then_create(rtype, resource, item)
-                if isinstance(found, str):
-                    return WriteOutcome(rtype, item.key, EXISTING, found, _join(notes))
+                if isinstance(found, _Found):
+                    if found.after is None:
+                        return WriteOutcome(rtype, item.key, EXISTING, found.key, _join(notes))
+                    # The create's answer was lost (a 5xx, a timeout) but the look again found
+                    # the result: this write-back (or a concurrent one) stored it; "already
+                    # there" would tell the reader it had been written before.
+                    notes.append(
+                        f"stored although the server's answer to the create was an error "
+                        f"({found.after}): found by looking again"
+                    )
+                    return WriteOutcome(rtype, item.key, CREATED, found.key, _join(notes))
                 answer = found
         except _NotSent as exc:
             return WriteOutcome(rtype, item.key, FAILED, message=str(exc))
@@ -290,9 +299,11 @@ class _Writer:
             deadline=self.deadline,
         )
 
-    def _look_then_create(self, rtype: str, resource: dict[str, Any], item: _Item) -> Answer | str:
-        """Create ``resource`` unless a search finds it; returns the create's answer, or
-        ``Type/id`` of the copy found.
+    def _look_then_create(
+        self, rtype: str, resource: dict[str, Any], item: _Item
+    ) -> Answer | _Found:
+        """Create ``resource`` unless a search finds it; returns the create's answer, or the
+        copy found (and the failure of the create before it, if one came first).
 
         A plain POST is not idempotent: after a failure that may have created the resource all
         the same (a timeout, a 5xx), the client looks again before sending it again. The
@@ -302,15 +313,17 @@ class _Writer:
         limits = self.client.limits
         attempt = 0
         waited = 0.0
+        failure: str | None = None
         while True:
             found = self._find(rtype, resource, item)
             if found:
-                return found
+                return _Found(found, failure)
             if time.monotonic() >= self.deadline:
                 raise _NotSent(self._past_deadline())
             try:
                 return self._post(rtype, resource, item.condition, retries=0)
             except FhirTemporaryError as exc:
+                failure = f"HTTP {exc.status}" if exc.status else "no complete answer"
                 tried = f"tried {attempt + 1} times, looking first each time"
                 if attempt >= limits.retries:
                     raise FhirTemporaryError(f"{exc} ({tried})", exc.status, exc.outcome) from None
@@ -361,6 +374,15 @@ class _Writer:
             if carries(match, item.condition) and is_fhir_id(match.get("id")):
                 return f"{rtype}/{match['id']}"
         return None
+
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A copy of a result found on the server: its ``Type/id``, and the failure of this
+    write-back's create that came before the look that found it (None: found at first)."""
+
+    key: str
+    after: str | None = None
 
 
 class _NotSent(Exception):
