@@ -12,6 +12,8 @@ from service.config.issuers import TrustedIssuer
 from service.config.parsers import PREFIX, fail, path
 from service.config.smart import SmartSettings, smart_settings
 from service.config.variables import VARIABLES, default_state_dir
+from service.errors import ConfigurationError
+from service.fhir.limits import Limits, limits_from
 
 FILE_SUFFIX: Final = "_FILE"
 SMART_LAUNCH_PATH: Final = "/smart/launch"  # where smart_app mounts its launch endpoint
@@ -48,6 +50,7 @@ class Settings:
     fhir_base_url: str | None
     fhir_backend_config: Path | None
     smart: SmartSettings  # the SMART app's registration (service/config/smart.py)
+    fhir_limits: Limits = field(default_factory=Limits)  # NOMS_FHIR_<LIMIT> (limits.py)
 
     def endpoint_url(self, route: str) -> str:
         """The public URL of one of our endpoints (the JWT ``aud`` a caller must use)."""
@@ -102,6 +105,10 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         raise fail("FHIR_BACKEND_CONFIG", f"needs {PREFIX}FHIR_BASE_URL (the server it is for)")
     if values["FHIR_BACKEND_CONFIG"] and not values["FHIR_BACKEND_CONFIG"].is_file():
         raise fail("FHIR_BACKEND_CONFIG", f"{values['FHIR_BACKEND_CONFIG']} is not a file")
+    try:  # the FHIR client's bounds: one variable per limit, documented with the limits
+        fhir_limits = limits_from(os.environ if source is None else source, prefix + "FHIR_")
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
     return Settings(
         public_base_url=values["PUBLIC_BASE_URL"],
         bind=values["BIND"],
@@ -131,4 +138,5 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         fhir_base_url=values["FHIR_BASE_URL"],
         fhir_backend_config=values["FHIR_BACKEND_CONFIG"],
         smart=smart_settings(values),
+        fhir_limits=fhir_limits,
     )

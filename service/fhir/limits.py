@@ -6,13 +6,17 @@ for a CDS Hooks call, a batch job looser ones.
 
 from __future__ import annotations
 
+import math
 import threading
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields, replace
+from typing import Any
 
 from service.fhir import jsonio
 from service.fhir.untrusted import DEFAULT_TEXT_LIMIT
 
 MIB = 1024 * 1024
+ENV_PREFIX = "NOMS_FHIR_"  # NOMS_FHIR_GATHER_DEADLINE sets Limits.gather_deadline
 
 
 @dataclass(frozen=True, slots=True)
@@ -83,10 +87,15 @@ class Limits:
         for name, value in positive.items():
             if not value > 0:
                 raise ValueError(f"Limits.{name} must be positive")
-        if min(self.max_redirects, self.retries, self.backoff, self.retry_wait_budget) < 0:
-            raise ValueError(
-                "Limits.max_redirects, retries, backoff, retry_wait_budget must not be negative"
-            )
+        not_negative = {
+            "max_redirects": self.max_redirects,
+            "retries": self.retries,
+            "backoff": self.backoff,
+            "retry_wait_budget": self.retry_wait_budget,
+        }
+        for name, value in not_negative.items():
+            if value < 0:
+                raise ValueError(f"Limits.{name} must not be negative")
 
 
 @dataclass(slots=True)
@@ -125,3 +134,41 @@ class Budget:
             f"the gathering's budget ({jsonio.describe_size(self.max_bytes)} of answers, "
             f"{self.max_resources} resources) was reached: some data may be missing"
         )
+
+
+def limit_names() -> tuple[str, ...]:
+    """The names of the limits, as fields of :class:`Limits` (``gather_deadline``)."""
+    return tuple(f.name for f in fields(Limits))
+
+
+def limits_from(
+    source: Mapping[str, Any], prefix: str = ENV_PREFIX, base: Limits | None = None
+) -> Limits:
+    """``base`` (default: the defaults) with each limit ``source`` gives: a key of ``prefix``
+    and the limit's name in capitals (``NOMS_FHIR_GATHER_DEADLINE=60``), an empty value
+    leaving it as it is. Whole numbers for counts and bytes, any number for seconds.
+
+    Raises:
+        ValueError: a value that is not a number of the limit's kind, or out of its range; the
+            message names the key.
+    """
+    changes: dict[str, int | float] = {}
+    for limit in fields(Limits):
+        key = prefix + limit.name.upper()
+        raw = source.get(key)
+        if raw is None or (isinstance(raw, str) and not raw.strip()):
+            continue
+        kind = type(limit.default)
+        try:
+            value = kind(raw.strip()) if isinstance(raw, str) else kind(raw)
+        except (TypeError, ValueError):
+            what = "a whole number" if kind is int else "a number"
+            raise ValueError(f"{key} must be {what}, not {str(raw)[:40]!r}") from None
+        if not math.isfinite(value):
+            raise ValueError(f"{key} must be a finite number")
+        changes[limit.name] = value
+    try:
+        return replace(base or Limits(), **changes)
+    except ValueError as exc:
+        name = str(exc).split()[0].removeprefix("Limits.")
+        raise ValueError(f"{prefix}{name.upper()}: {exc}") from None
