@@ -1,7 +1,9 @@
 """The bounds on every exchange with a FHIR server (documented in docs/integration.md "Limits").
 
 Defaults suit a clinician waiting for an answer in the EHR; a web service passes tighter ones
-for a CDS Hooks call, a batch job looser ones.
+for a CDS Hooks call, a batch job looser ones. Each can be set as ``NOMS_FHIR_<NAME>`` (the
+service's settings and the command line read them with :func:`limits_from`), and on the
+command line as ``--fhir-limit NAME=VALUE``.
 """
 
 from __future__ import annotations
