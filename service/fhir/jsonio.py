@@ -4,8 +4,8 @@ bodies of requests to the web service.
 Every input is bounded in size (counted while it is read, so a stream never ends up whole in
 memory when it is too large) and in nesting depth; each failure is one ``InvalidJson`` error with
 a one-line message, never a bare ``RecursionError`` or ``JSONDecodeError``. JSON's own grammar
-is kept strictly: ``NaN`` and ``Infinity`` are refused, and so is a number too large for a
-double (``1e999``, which would parse as infinity) (RFC 8259 §6; FHIR JSON has no such values).
+is kept strictly: ``NaN`` and ``Infinity`` are refused (RFC 8259 §6; FHIR JSON has no such
+values).
 
 Parsing is the standard library's C parser. The depth is measured on the bytes, in C-speed
 passes: escapes out, then everything but quotes and brackets, then the strings' contents, then
@@ -16,7 +16,6 @@ the interpreter's recursion limit makes the parser itself give up, which is repo
 from __future__ import annotations
 
 import json
-import math
 import re
 from collections.abc import Iterable
 from pathlib import Path
@@ -73,14 +72,8 @@ def loads(
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
     if len(raw) > max_bytes:
         raise too_large(what, max_bytes)
-    # A number past a double's range (1e999) parses as infinity, which JSON cannot carry
-    # either: checked only where such a number may be, so plain records parse at C speed.
-    strict = _MAY_OVERFLOW.search(raw) is not None or json.detect_encoding(raw) != "utf-8"
     try:
-        if strict:
-            value = json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
-        else:
-            value = json.loads(raw, parse_constant=_refuse_constant)
+        value = json.loads(raw, parse_constant=_refuse_constant)
     except RecursionError:
         raise _too_deep(what, max_depth) from None
     except json.JSONDecodeError as exc:
@@ -89,8 +82,6 @@ def loads(
         ) from None
     except _NonStandardConstant as exc:
         raise InvalidJson(f"{what} holds {exc}, which JSON does not allow") from None
-    except _OutOfRange as exc:
-        raise InvalidJson(f"{what} holds a number too large for a double ({exc})") from None
     except UnicodeDecodeError:
         raise InvalidJson(f"{what} is not UTF-8 text") from None
     except ValueError as exc:  # e.g. an integer longer than Python converts (sys.int_info)
@@ -207,22 +198,6 @@ def _structure(data: bytes) -> bytes:
 
 class _NonStandardConstant(ValueError):
     pass
-
-
-class _OutOfRange(ValueError):
-    pass
-
-
-# Where a float may overflow: an exponent of three digits or more, or a long run of digits (with
-# an exponent under 100, overflow needs over 200 digits before the point).
-_MAY_OVERFLOW = re.compile(rb"[eE]\+?[0-9]{3}|[0-9]{200}")
-
-
-def _finite_float(text: str) -> float:
-    value = float(text)
-    if math.isinf(value):
-        raise _OutOfRange(text[:20] + ("…" if len(text) > 20 else ""))
-    return value
 
 
 def _refuse_constant(name: str) -> Any:
