@@ -1,6 +1,6 @@
 """Smaller findings of the review with hostile servers, over real HTTP: a deflate answer sent a
-byte at a time, ids from servers that are no FHIR ids, and the
-wording of a result found after its create failed."""
+byte at a time, ids from servers that are no FHIR ids, and the wording of a result found after
+its create failed."""
 
 from __future__ import annotations
 
