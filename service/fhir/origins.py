@@ -8,6 +8,7 @@ a ``next`` link, a redirect or a ``Location`` that leaves it is not followed.
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from urllib.parse import unquote, urljoin, urlsplit
 
@@ -40,10 +41,18 @@ class FhirBase:
             ValueError: not an absolute http(s) URL, or one with user information, a query or
                 a fragment.
         """
-        parts = urlsplit(url.strip())
-        scheme = parts.scheme.lower()
-        if scheme not in _DEFAULT_PORTS or not parts.hostname:
+        try:
+            parts = urlsplit(url.strip())
+        except ValueError:  # "Invalid IPv6 URL": an unclosed bracket
+            parts = None
+        scheme = parts.scheme.lower() if parts else ""
+        if parts is None or scheme not in _DEFAULT_PORTS or not parts.hostname:
             raise ValueError(f"the FHIR base must be an http or https URL, not {url!r}")
+        if "[" in parts.netloc and not _IPV6_NETLOC.fullmatch(parts.netloc.rpartition("@")[2]):
+            raise ValueError(
+                "the FHIR base's host in brackets must be an IPv6 address, with at most a port "
+                "after it ([::1]:8080)"
+            )
         if parts.username is not None or parts.password is not None:
             raise ValueError("the FHIR base must not carry user information")
         if parts.query or parts.fragment:
@@ -91,6 +100,10 @@ class FhirBase:
         return path[len(self.path) :].strip("/") if path.startswith(self.path) else ""
 
 
+# An IPv6 literal as RFC 3986 §3.2.2 writes it (optionally with a zone, RFC 6874), and a port.
+_IPV6_NETLOC = re.compile(r"\[[0-9A-Fa-f:.]+(?:%25[A-Za-z0-9._~-]+)?\](?::[0-9]*)?", re.ASCII)
+
+
 def is_loopback_host(host: str) -> bool:
     """Whether a host (as ``urlsplit().hostname`` gives it: IPv6 without brackets) is this
     machine: ``localhost``, or an address of 127.0.0.0/8 or ``::1`` (also IPv4-mapped), parsed
@@ -111,10 +124,11 @@ def _check_host(host: str) -> None:
     253 in all, counted on the IDNA form of RFC 5890), so that the HTTP library's encoding
     errors never surface as a traceback later, at the first request."""
     try:
-        ipaddress.ip_address(host)
+        ipaddress.ip_address(host.replace("%25", "%", 1))
         return
     except ValueError:
-        pass
+        if ":" in host:  # only an IPv6 address has colons in its host
+            raise ValueError(f"the FHIR base's host [{host}] is not an IPv6 address") from None
     try:
         encoded = host.encode("idna").decode("ascii")
     except UnicodeError:

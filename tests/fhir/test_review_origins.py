@@ -141,3 +141,19 @@ def test_a_next_link_to_another_ipv6_port_is_refused_and_named_in_brackets() -> 
 def test_ipv6_origins_are_written_as_in_a_url() -> None:
     assert origin_of("https://[2001:db8::7]:8443/fhir/Patient/1") == "https://[2001:db8::7]:8443"
     assert FhirBase.parse("https://[2001:DB8::7]/fhir").contains("https://[2001:db8::7]/fhir/x")
+
+
+@pytest.mark.parametrize(
+    ("base", "message"),
+    [
+        ("http://[::1/fhir", "the FHIR base must be an http or https URL"),
+        ("http://[v1.x]/fhir", "the FHIR base's host in brackets must be an IPv6 address"),
+        ("http://[::1]x/fhir", "the FHIR base's host in brackets must be an IPv6 address"),
+        ("http://[::1]:99999/fhir", "the FHIR base's port is not a port number"),
+    ],
+    ids=["unclosed", "not-ipv6", "junk-after", "port"],
+)
+def test_a_malformed_ipv6_base_is_a_configuration_error(base: str, message: str) -> None:
+    with pytest.raises(ConfigurationError) as info:
+        FhirClient(base, BearerToken(TOKEN))
+    assert str(info.value).startswith(message)
