@@ -24,6 +24,7 @@ from service.fhir import emit, jsonio
 from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
 from service.fhir.client import FhirClient
 from service.fhir.extract import InvalidInput
+from service.fhir.limits import ENV_PREFIX, limit_names, limits_from
 from service.fhir.writeback import summarize
 from service.workflow import Report, assess_bundle, assess_patient, assess_questionnaire_response
 
@@ -87,6 +88,31 @@ def _print_issues(report: Report, err: TextIO) -> None:
             print(f"{issue.severity}: {issue.message}{where}", file=err)
 
 
+def _client(args: argparse.Namespace) -> FhirClient:
+    """The client of ``--fhir-base``, with the limits of the environment (``NOMS_FHIR_*``)
+    and of ``--fhir-limit NAME=VALUE`` (which wins); the defaults where neither says."""
+    names = limit_names()
+    from_environment = any(k.removeprefix(ENV_PREFIX).lower() in names for k in os.environ)
+    if not from_environment and not args.fhir_limit:
+        return FhirClient(args.fhir_base, _auth(args))
+    try:
+        limits = limits_from(os.environ)
+    except ValueError as exc:
+        raise CliError(str(exc)) from None
+    for item in args.fhir_limit or ():
+        name, sep, value = item.partition("=")
+        name = name.strip().replace("-", "_")
+        if not sep or name not in names:
+            raise CliError(f"--fhir-limit {item}: give NAME=VALUE, NAME one of {', '.join(names)}")
+        key = ENV_PREFIX + name.upper()
+        try:
+            limits = limits_from({key: value}, base=limits)
+        except ValueError as exc:
+            reason = str(exc).removeprefix(key).lstrip(": ")
+            raise CliError(f"--fhir-limit {item}: {reason}") from None
+    return FhirClient(args.fhir_base, _auth(args), limits=limits)
+
+
 def _auth(args: argparse.Namespace) -> Auth:
     if args.token and args.backend_config:
         raise CliError("give either --token or --backend-config, not both")
@@ -116,7 +142,7 @@ def cmd_assess(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     else:
         if not args.patient:
             raise CliError("--fhir-base needs --patient ID")
-        client = FhirClient(args.fhir_base, _auth(args))
+        client = _client(args)
         try:
             live = assess_patient(client, args.patient, write=args.write)
         except (InvalidInput, InvalidClinicalInput) as exc:
@@ -140,7 +166,7 @@ def cmd_seed(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     files = sorted(Path(args.patients).glob("*.json"))
     if not files:
         raise CliError(f"no demo patients in {args.patients}")
-    client = FhirClient(args.fhir_base, _auth(args))
+    client = _client(args)
     for path in files:
         patient_id = seed.upload(client, _read_json(str(path)))
         print(f"{patient_id}\t{path.stem}", file=out)
@@ -172,6 +198,13 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 
 def _auth_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--fhir-limit",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a bound on the exchanges with the server (docs/integration.md, Limits), e.g. "
+        "gather_deadline=60; repeatable; overrides NOMS_FHIR_<NAME>",
+    )
     parser.add_argument(
         "--token", metavar="T", help="bearer access token for the server (e.g. from a SMART launch)"
     )

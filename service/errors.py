@@ -52,9 +52,24 @@ class FhirNotFound(FhirError):
 
 
 class FhirTemporaryError(FhirError):
-    """408, 429, 5xx, a timeout or a broken connection, still failing after the retries."""
+    """408, 429, 5xx, a timeout or a broken connection, still failing after the retries.
+
+    Attributes:
+        retry_after: The seconds the server's ``Retry-After`` asked for, when it sent one.
+    """
 
     code = "fhir-temporary"
+
+    def __init__(
+        self,
+        message: str,
+        status: int | None = None,
+        outcome: dict[str, Any] | None = None,
+        *,
+        retry_after: float | None = None,
+    ) -> None:
+        super().__init__(message, status, outcome)
+        self.retry_after = retry_after
 
 
 class FhirTimeout(FhirTemporaryError):
@@ -71,17 +86,6 @@ class FhirRetryLater(FhirTemporaryError):
     """
 
     code = "fhir-retry-later"
-
-    def __init__(
-        self,
-        message: str,
-        status: int | None = None,
-        outcome: dict[str, Any] | None = None,
-        *,
-        retry_after: float | None = None,
-    ) -> None:
-        super().__init__(message, status, outcome)
-        self.retry_after = retry_after
 
 
 class FhirRequestError(FhirError):

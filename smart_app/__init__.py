@@ -42,7 +42,12 @@ def install(app: Flask, runtime: Runtime) -> None:
     )
     sessions = SessionStore(runtime.store, smart.session_lifetime)
     app.extensions[EXTENSION] = SmartRuntime(
-        settings, runtime.store, sessions, oauth, FhirClients(), clock=runtime.clock
+        settings,
+        runtime.store,
+        sessions,
+        oauth,
+        FhirClients(settings.fhir_limits),
+        clock=runtime.clock,
     )
     app.register_blueprint(bp)
     if not smart.issuers:

@@ -46,7 +46,9 @@ def _ehr_client() -> FhirClient:
     with _client_lock:
         client = current_app.extensions.get(CLIENT_KEY)
         if client is None:
-            client = FhirClient(settings.fhir_base_url, runtime().fhir_auth)
+            client = FhirClient(
+                settings.fhir_base_url, runtime().fhir_auth, limits=settings.fhir_limits
+            )
             current_app.extensions[CLIENT_KEY] = client
     return client
 

@@ -12,6 +12,8 @@ from service.config.issuers import TrustedIssuer
 from service.config.parsers import PREFIX, fail, path
 from service.config.smart import SmartSettings, smart_settings
 from service.config.variables import VARIABLES, default_state_dir
+from service.errors import ConfigurationError
+from service.fhir.limits import Limits, limits_from
 
 FILE_SUFFIX: Final = "_FILE"
 SMART_LAUNCH_PATH: Final = "/smart/launch"  # where smart_app mounts its launch endpoint
@@ -49,6 +51,7 @@ class Settings:
     fhir_backend_config: Path | None
     smart: SmartSettings  # the SMART app's registration (service/config/smart.py)
     pathway_target_days: int = 56  # the worklist's time-to-treatment target (docs/worklist.md)
+    fhir_limits: Limits = field(default_factory=Limits)  # NOMS_FHIR_<LIMIT> (limits.py)
 
     def endpoint_url(self, route: str) -> str:
         """The public URL of one of our endpoints (the JWT ``aud`` a caller must use)."""
@@ -103,6 +106,10 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         raise fail("FHIR_BACKEND_CONFIG", f"needs {PREFIX}FHIR_BASE_URL (the server it is for)")
     if values["FHIR_BACKEND_CONFIG"] and not values["FHIR_BACKEND_CONFIG"].is_file():
         raise fail("FHIR_BACKEND_CONFIG", f"{values['FHIR_BACKEND_CONFIG']} is not a file")
+    try:  # the FHIR client's bounds: one variable per limit, documented with the limits
+        fhir_limits = limits_from(os.environ if source is None else source, prefix + "FHIR_")
+    except ValueError as exc:
+        raise ConfigurationError(str(exc)) from None
     return Settings(
         public_base_url=values["PUBLIC_BASE_URL"],
         bind=values["BIND"],
@@ -133,4 +140,5 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         fhir_backend_config=values["FHIR_BACKEND_CONFIG"],
         smart=smart_settings(values),
         pathway_target_days=values["PATHWAY_TARGET_DAYS"],
+        fhir_limits=fhir_limits,
     )

@@ -30,7 +30,7 @@ class Capabilities:
         for rest in _objects(statement.get("rest")):
             if rest.get("mode") not in (None, "server"):
                 continue
-            system = {i.get("code") for i in _objects(rest.get("interaction"))}
+            system = _codes(rest.get("interaction"))
             batch |= "batch" in system
             transaction |= "transaction" in system
             for resource in _objects(rest.get("resource")):
@@ -38,7 +38,7 @@ class Capabilities:
                 if not isinstance(rtype, str):
                     continue
                 listed += 1
-                interactions = {i.get("code") for i in _objects(resource.get("interaction"))}
+                interactions = _codes(resource.get("interaction"))
                 if "create" in interactions:
                     creatable.add(rtype)
                     if resource.get("conditionalCreate") is True:
@@ -54,6 +54,11 @@ class Capabilities:
 
 def _objects(value: Any) -> list[dict[str, Any]]:
     return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _codes(interactions: Any) -> set[str]:
+    """The interaction codes a server lists; a code that is not a string says nothing."""
+    return {i["code"] for i in _objects(interactions) if isinstance(i.get("code"), str)}
 
 
 UNKNOWN_CAPABILITIES_TTL = 60.0  # seconds: a server whose metadata failed is asked again soon

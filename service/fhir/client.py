@@ -4,12 +4,11 @@ allows, checked before it is used.
 - Capabilities: the CapabilityStatement, read once per client (or shared, see
   ``service.fhir.clients``). One that cannot be read, or that lists no resources, says nothing:
   the capabilities are then unknown, and writers look before they create.
-- Searches follow ``Bundle.link[next]`` up to a cap, and say so when they stop early; a next
-  link outside the FHIR base is not followed (``FhirOutsideBase``).
-- Gathering: one ``batch`` Bundle of searches where the CapabilityStatement offers batch, else the
-  same searches in parallel; never one request per resource. Observation searches always carry a
-  ``code`` (Epic refuses patient-only Observation searches, standards.md §6.3). The whole
-  gathering ends by ``Limits.gather_deadline``.
+- Searches follow ``Bundle.link[next]`` up to a cap and within a budget of bytes and entries,
+  and say so when they stop early; a next link outside the FHIR base is not followed
+  (``FhirOutsideBase``).
+- Gathering (``service.fhir.gathering``): one ``batch`` of searches where the server offers it,
+  else the same searches in parallel, by ``Limits.gather_deadline`` and within one budget.
 - What comes back is checked: a read answers with the type (and id) asked for; an error
   OperationOutcome in a 2xx is an error; a search entry of another type, or whose subject is
   missing or names another patient (or another server), is not used and is reported.
@@ -23,45 +22,31 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from typing import Any
-from urllib.parse import urlencode
 
 import requests
 
 from service.errors import (
     ConfigurationError,
+    FhirError,
     FhirInvalidResponse,
-    FhirNotFound,
     FhirOutsideBase,
-    FhirRequestError,
 )
-from service.fhir import contract
 from service.fhir.auth import Auth, NoAuth
 from service.fhir.capabilities import Capabilities, CapabilitiesCache
 from service.fhir.extract import InvalidInput, Issue, bundle_entries, bundle_link
 from service.fhir.extract.bundle import outcome_issues
 from service.fhir.extract.references import reference_key, subject_reference
-from service.fhir.http import Answer, HttpTransport, error_for_status
-from service.fhir.limits import Limits
+from service.fhir.gathering import entry_count, gather, patient_searches
+from service.fhir.http import Answer, HttpTransport, secrets_of
+from service.fhir.limits import Budget, Limits
 from service.fhir.origins import origin_of
 from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
+from service.fhir.untrusted import is_fhir_id
 
 log = logging.getLogger("noms_cds.fhir")
 
-
-def patient_searches(
-    patient_id: str, page_size: int | None = None
-) -> list[tuple[str, dict[str, str]]]:
-    """The searches that gather one patient's data, as (resource type, parameters); the page
-    size is ``Limits.page_size`` unless given."""
-    common = {"patient": patient_id, "_count": str(page_size or Limits().page_size)}
-    return [
-        ("Condition", dict(common)),
-        ("Observation", {**common, "code": ",".join(contract.OBSERVATION_CODES)}),
-        ("Procedure", {**common, "code": ",".join(contract.RADIOTHERAPY_CODES)}),
-        ("ImagingStudy", dict(common)),
-    ]
+__all__ = ["Capabilities", "FhirClient", "patient_searches"]
 
 
 class FhirClient:
@@ -143,6 +128,15 @@ class FhirClient:
         """Server text as it may be shown (bounded, no controls, credentials redacted)."""
         return self.http.clean(text, self.auth)
 
+    def outcome_text(self, body: Any) -> str:
+        """What an OperationOutcome says, as it may be shown: the credentials are redacted
+        before the text is bounded, so a cut never leaves part of a token in view."""
+        return outcome_text(body, secrets=self.secrets(), limit=self.limits.max_text)
+
+    def secrets(self) -> tuple[str, ...]:
+        """The credentials this client sends, to redact wherever a server might echo them."""
+        return secrets_of(self.auth.headers())
+
     def resource(self, answer: Answer, what: str, expected: str | None = None) -> dict[str, Any]:
         """The FHIR resource a 2xx answer holds, checked.
 
@@ -157,10 +151,9 @@ class FhirClient:
             )
         if is_outcome(body) and expected != "OperationOutcome":
             if outcome_has_error(body):
-                detail = outcome_text(body, limit=self.limits.max_text) or "no detail"
+                detail = self.outcome_text(body) or "no detail"
                 raise FhirInvalidResponse(
-                    f"{what}: the server answered HTTP {answer.status} with an error "
-                    f"({self.clean(detail)})",
+                    f"{what}: the server answered HTTP {answer.status} with an error ({detail})",
                     answer.status,
                     body,
                 )
@@ -174,18 +167,28 @@ class FhirClient:
 
     # -- reading --------------------------------------------------------------------------------
 
-    def capabilities(self) -> Capabilities:
+    def capabilities(self, *, deadline: float | None = None) -> Capabilities:
         """The server's CapabilityStatement (read once, or taken from the shared cache);
-        unknown when it cannot be read."""
+        unknown when it cannot be read, for whatever reason (an error status, a 5xx, a
+        timeout, an answer that is not one): the callers then take the careful way (searches
+        one by one, a look before each create), never abort.
+
+        Args:
+            deadline: A ``time.monotonic()`` the read must end by (a gathering's or a write's
+                deadline: reading the capabilities counts toward it). It is tried once: its
+                failure has a safe fallback, and a retry would spend the caller's time.
+        """
         cache = self._capabilities_cache
         if self._capabilities is None and cache is not None:
             self._capabilities = cache.get(self.base_url)
         if self._capabilities is None:
             try:
-                answer = self.request("GET", "metadata", what="metadata")
+                answer = self.request(
+                    "GET", "metadata", what="metadata", retries=0, deadline=deadline
+                )
                 statement = self.resource(answer, "GET metadata", "CapabilityStatement")
                 self._capabilities = Capabilities.from_statement(statement)
-            except (FhirRequestError, FhirNotFound, FhirInvalidResponse) as exc:
+            except FhirError as exc:
                 log.warning("CapabilityStatement unreadable (%s): capabilities unknown", exc.code)
                 self._capabilities = Capabilities()
             if cache is not None:
@@ -214,28 +217,42 @@ class FhirClient:
         params: Mapping[str, str],
         *,
         deadline: float | None = None,
+        budget: Budget | None = None,
     ) -> tuple[list[dict[str, Any]], list[Issue]]:
-        """Every match of a search, following ``next`` links up to the page cap.
+        """Every match of a search, following ``next`` links up to the page cap and within
+        the budget (a gathering's, shared by its searches; else one of this search's own).
 
         With a ``patient`` parameter, matches must be about that patient (see
         :meth:`_page_resources`).
         """
+        budget = budget or Budget.of(self.limits)
+        if budget.exhausted:
+            return [], [Issue("warning", f"{resource_type} search not sent: {budget.reason()}")]
         answer = self.request(
             "GET", resource_type, params=params, what=resource_type, deadline=deadline
         )
         page = self.resource(answer, f"GET {resource_type}", "Bundle")
         patient = params.get("patient")
         patient_id = patient.removeprefix("Patient/") if patient else None
-        return self._collect_pages(resource_type, page, answer.url, patient_id, deadline)
+        budget.spend(answer.size)
+        return self.collect_pages(
+            resource_type, page, answer.url, patient_id, deadline=deadline, budget=budget
+        )
 
-    def _collect_pages(
+    def collect_pages(
         self,
         resource_type: str,
         page: dict[str, Any],
         page_url: str,
         patient_id: str | None,
+        *,
         deadline: float | None,
+        budget: Budget,
+        first_counted: bool = False,
     ) -> tuple[list[dict[str, Any]], list[Issue]]:
+        """The matches of a search from its first page on (its bytes already spent, and its
+        entries too when ``first_counted``), following ``next`` links (relative ones resolved
+        against ``page_url``) while the page cap and the budget allow."""
         resources: list[dict[str, Any]] = []
         issues: list[Issue] = []
         pages = 0
@@ -247,11 +264,18 @@ class FhirClient:
             found, found_issues = self._page_resources(resource_type, page, patient_id)
             resources.extend(found)
             issues.extend(found_issues)
+            if pages > 1 or not first_counted:
+                budget.spend(0, entry_count(page))
             try:
                 link = bundle_link(page, "next")
             except InvalidInput as exc:
                 raise FhirInvalidResponse(f"{what}: {exc}") from None
             if not link:
+                return resources, issues
+            if budget.exhausted:
+                issues.append(
+                    Issue("warning", f"{what} stopped after {pages} pages: {budget.reason()}")
+                )
                 return resources, issues
             if pages >= self.limits.max_pages:
                 issues.append(
@@ -271,6 +295,7 @@ class FhirClient:
             answer = self.request("GET", next_url, what=resource_type, deadline=deadline)
             page = self.resource(answer, f"GET {resource_type} (next page)", "Bundle")
             page_url = answer.url
+            budget.spend(answer.size)
 
     def _page_resources(
         self, resource_type: str, page: dict[str, Any], patient_id: str | None
@@ -291,8 +316,8 @@ class FhirClient:
                 continue
             kind = resource.get("resourceType")
             if kind == "OperationOutcome":
-                for issue in outcome_issues(resource, f"server reported ({resource_type} search)"):
-                    issues.append(Issue(issue.severity, self.clean(issue.message)))
+                source = f"server reported ({resource_type} search)"
+                issues.extend(outcome_issues(resource, source, secrets=self.secrets()))
                 continue
             if kind != resource_type:
                 shown = self.clean(kind)[:40] if isinstance(kind, str) else "an entry of no type"
@@ -320,96 +345,17 @@ class FhirClient:
 
     def _key(self, resource: dict[str, Any]) -> str:
         rid = resource.get("id")
-        shown = self.clean(rid)[:64] if isinstance(rid, str) else "?"
+        shown = rid if is_fhir_id(rid) else "(an id that is not a FHIR id)"
         return f"{resource['resourceType']}/{shown}"
 
     def gather(self, patient_id: str) -> tuple[list[dict[str, Any]], list[Issue]]:
-        """All of one patient's relevant data: one batch where possible, else parallel searches;
-        done by ``Limits.gather_deadline`` or stopped with ``FhirTimeout``.
+        """All of one patient's relevant data (see :func:`service.fhir.gathering.gather`).
 
         Raises:
             FhirNotFound: when the patient does not exist.
+            FhirTimeout: the gathering did not end by ``Limits.gather_deadline``.
         """
-        deadline = time.monotonic() + self.limits.gather_deadline
-        searches = patient_searches(patient_id, self.limits.page_size)
-        if self.capabilities().batch:
-            try:
-                return self._gather_batch(patient_id, searches, deadline)
-            except FhirRequestError as exc:
-                log.warning("batch refused (%s): searching in parallel", exc.status)
-        return self._gather_parallel(patient_id, searches, deadline)
-
-    def _gather_batch(
-        self, patient_id: str, searches: list[tuple[str, dict[str, str]]], deadline: float
-    ) -> tuple[list[dict[str, Any]], list[Issue]]:
-        entries = [{"request": {"method": "GET", "url": f"Patient/{patient_id}"}}]
-        entries += [
-            {"request": {"method": "GET", "url": f"{rtype}?{urlencode(params)}"}}
-            for rtype, params in searches
-        ]
-        batch = {"resourceType": "Bundle", "type": "batch", "entry": entries}
-        answer = self.request("POST", "", json_body=batch, what="batch", deadline=deadline)
-        reply = self.resource(answer, "POST batch", "Bundle")
-        try:
-            replies = bundle_entries(reply)
-        except InvalidInput as exc:
-            raise FhirInvalidResponse(f"batch: {exc}") from None
-        if reply.get("type") != "batch-response" or len(replies) != len(entries):
-            raise FhirInvalidResponse("batch: the server's answer is not a batch-response")
-        patient_reply, *search_replies = replies
-        patient = self._batch_resource(patient_reply, "Patient")
-        if patient.get("id") != patient_id:
-            raise FhirInvalidResponse("batch: the Patient answered is not the one asked for")
-        resources: list[dict[str, Any]] = [patient]
-        issues: list[Issue] = []
-        pending = [
-            (rtype, self._batch_resource(entry, rtype, "Bundle"))
-            for (rtype, _), entry in zip(searches, search_replies, strict=True)
-        ]
-
-        def pages(item: tuple[str, dict[str, Any]]) -> tuple[list[dict[str, Any]], list[Issue]]:
-            rtype, page = item
-            return self._collect_pages(rtype, page, self.base_url, patient_id, deadline)
-
-        with ThreadPoolExecutor(max_workers=self.limits.max_workers) as pool:
-            for found, found_issues in pool.map(pages, pending):
-                resources.extend(found)
-                issues.extend(found_issues)
-        return resources, issues
-
-    def _batch_resource(
-        self, reply: dict[str, Any], rtype: str, expected: str | None = None
-    ) -> dict[str, Any]:
-        """The resource of one batch-response entry, checked like an answer of its own."""
-        response = reply.get("response") if isinstance(reply.get("response"), dict) else {}
-        status_text = str(response.get("status", ""))
-        status = int(status_text.split()[0]) if status_text[:3].isdigit() else 0
-        resource = reply.get("resource")
-        what = f"batch {rtype}"
-        if 200 <= status < 300 and isinstance(resource, dict):
-            return self.resource(Answer(status, {}, resource, ""), what, expected or rtype)
-        detail = outcome_text(response.get("outcome"), limit=self.limits.max_text)
-        detail = self.clean(detail or outcome_text(resource, limit=self.limits.max_text))
-        message = f"{what}: HTTP {status or '?'}" + (f" ({detail})" if detail else "")
-        raise error_for_status(message, status or None)
-
-    def _gather_parallel(
-        self, patient_id: str, searches: list[tuple[str, dict[str, str]]], deadline: float
-    ) -> tuple[list[dict[str, Any]], list[Issue]]:
-        with ThreadPoolExecutor(max_workers=self.limits.max_workers) as pool:
-            patient_future = pool.submit(self.read, "Patient", patient_id, deadline=deadline)
-            futures = [
-                pool.submit(self.search, rtype, params, deadline=deadline)
-                for rtype, params in searches
-            ]
-            patient = patient_future.result()
-            resources: list[dict[str, Any]] = [patient]
-            issues: list[Issue] = []
-            for future in futures:
-                found, found_issues = future.result()
-                resources.extend(found)
-                issues.extend(found_issues)
-        return resources, issues
+        return gather(self, patient_id)
 
 
 def _a(name: str) -> str:

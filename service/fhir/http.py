@@ -24,23 +24,19 @@ carry patient ids) and never a token.
 
 from __future__ import annotations
 
-import email.utils
 import itertools
 import logging
 import math
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
-from datetime import UTC
 from typing import Any
 
 import requests
+import urllib3
 
 from service.errors import (
-    FhirAuthError,
     FhirError,
     FhirInvalidResponse,
-    FhirNotFound,
     FhirOutsideBase,
     FhirRequestError,
     FhirRetryLater,
@@ -53,73 +49,28 @@ from service.fhir.auth import Auth
 from service.fhir.limits import Limits
 from service.fhir.origins import FhirBase, origin_of
 from service.fhir.outcomes import is_outcome, outcome_text
+from service.fhir.statuses import (
+    REDIRECT_STATUSES,
+    RETRY_STATUSES,
+    Answer,
+    entry_status,
+    error_for_status,
+    retry_after_seconds,
+    secrets_of,
+)
 from service.fhir.untrusted import clean_text
 from service.fhir.wire import FHIR_JSON, Watch, kind_of, new_session, read_body, timed_out
 
 log = logging.getLogger("noms_cds.fhir")
 
-RETRY_STATUSES = frozenset({408, 429, 500, 502, 503, 504})
-REDIRECT_STATUSES = frozenset({301, 302, 303, 307, 308})
-
-
-@dataclass(frozen=True, slots=True)
-class Answer:
-    """A 2xx answer: status, headers, and the body parsed as JSON (``None`` when empty).
-
-    Attributes:
-        status: HTTP status.
-        headers: Response headers (case-insensitive mapping).
-        body: Parsed JSON, or None for an empty body.
-        url: The URL that answered (after same-base redirects).
-    """
-
-    status: int
-    headers: Mapping[str, str]
-    body: Any
-    url: str
-
-
-def retry_after_seconds(value: str | None, now: Callable[[], float]) -> float | None:
-    """Seconds to wait from a Retry-After header (delta-seconds or HTTP date)."""
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError, OverflowError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, when.timestamp() - now())
-
-
-def error_for_status(
-    message: str, status: int | None, outcome: dict[str, Any] | None = None
-) -> FhirError:
-    """The one mapping from an HTTP status (of an answer or a batch entry) to an error."""
-    if status in (401, 403):
-        return FhirAuthError(message, status, outcome)
-    if status in (404, 410):
-        return FhirNotFound(message, status, outcome)
-    if status in RETRY_STATUSES:
-        return FhirTemporaryError(message, status, outcome)
-    if status is not None and 300 <= status < 400:
-        return FhirInvalidResponse(message, status, outcome)
-    return FhirRequestError(message, status, outcome)
-
-
-def secrets_of(headers: Mapping[str, str]) -> tuple[str, ...]:
-    """The credentials in request headers, to redact wherever a server might echo them."""
-    found = []
-    for name, value in headers.items():
-        if name.lower() in ("authorization", "proxy-authorization"):
-            scheme, _, credential = value.partition(" ")
-            found.append(credential.strip() or scheme)
-            found.append(value)
-    return tuple(s for s in found if len(s) >= 4)
-
+__all__ = [
+    "Answer",
+    "HttpTransport",
+    "entry_status",
+    "error_for_status",
+    "retry_after_seconds",
+    "secrets_of",
+]
 
 # -- the transport -------------------------------------------------------------------------------
 
@@ -236,6 +187,7 @@ class HttpTransport:
         attempt = 0
         redirects = 0
         query = dict(params) if params else None
+        attempt_deadline: float | None = None  # one per attempt: its redirects share it
         while True:
             request_headers = {**auth.headers(), **(headers or {})}
             if json_body is not None:
@@ -244,11 +196,14 @@ class HttpTransport:
             now = time.monotonic()
             if deadline is not None and now >= deadline:
                 raise FhirTimeout(f"{method} {name}: not sent, the deadline has passed")
-            attempt_deadline = now + limits.request_deadline
-            if deadline is not None:
-                attempt_deadline = min(attempt_deadline, deadline)
+            if attempt_deadline is None:
+                attempt_deadline = now + limits.request_deadline
+                if deadline is not None:
+                    attempt_deadline = min(attempt_deadline, deadline)
+            elif now >= attempt_deadline:
+                raise timed_out(f"{method} {name}", attempt_deadline)
             try:
-                status, response_headers, body = self._attempt(
+                status, response_headers, body, size = self._attempt(
                     method, url, query, json_body, request_headers, name, attempt_deadline
                 )
             except FhirTemporaryError as exc:
@@ -267,9 +222,10 @@ class HttpTransport:
                 self.sleep(wait)
                 waited += wait
                 attempt += 1
+                attempt_deadline = None
                 continue
             if 200 <= status < 300:
-                return Answer(status, response_headers, body, url)
+                return Answer(status, response_headers, body, url, size)
             if status in REDIRECT_STATUSES:
                 url = self._redirect(method, name, status, url, response_headers, redirects)
                 redirects += 1
@@ -291,11 +247,20 @@ class HttpTransport:
                 self.sleep(wait)
                 waited += wait
                 attempt += 1
+                attempt_deadline = None
                 continue
             if status == 401 and not renewed and auth.renew():
                 renewed = True
+                attempt_deadline = None
                 continue
-            raise self._error(method, name, status, body, secrets)
+            error = self._error(method, name, status, body, secrets)
+            if isinstance(error, FhirTemporaryError):
+                # No attempt left here; a caller that retries on its own (a look-then-create)
+                # honours what the server asked for.
+                error.retry_after = retry_after_seconds(
+                    response_headers.get("Retry-After"), self._clock
+                )
+            raise error
 
     def _budget_left(self, waited: float, deadline: float | None) -> float:
         left = self.limits.retry_wait_budget - waited
@@ -315,8 +280,8 @@ class HttpTransport:
         headers: dict[str, str],
         name: str,
         deadline: float,
-    ) -> tuple[int, Mapping[str, str], Any]:
-        """One HTTP exchange: (status, headers, parsed body or None)."""
+    ) -> tuple[int, Mapping[str, str], Any, int]:
+        """One HTTP exchange: (status, headers, parsed body or None, bytes of the body)."""
         limits = self.limits
         started = time.monotonic()
         read_timeout = max(min(limits.read_timeout, deadline - started), 0.001)
@@ -333,6 +298,12 @@ class HttpTransport:
                     allow_redirects=False,
                     stream=True,
                 )
+            except (urllib3.exceptions.LocationParseError, UnicodeError) as exc:
+                # A URL the HTTP library cannot encode (checked for the base already; kept so
+                # that no encoding error ever surfaces as a traceback).
+                raise FhirRequestError(
+                    f"{method} {name}: the URL cannot be requested ({type(exc).__name__})"
+                ) from None
             except requests.RequestException as exc:
                 if watch.fired or time.monotonic() >= deadline:
                     raise timed_out(f"{method} {name}", deadline) from None
@@ -354,7 +325,7 @@ class HttpTransport:
             "%s %s -> %d in %.0f ms", method, name, status, (time.monotonic() - started) * 1000
         )
         if not data.strip():
-            return status, response.headers, None
+            return status, response.headers, None, len(data)
         try:
             body = jsonio.loads(
                 data,
@@ -366,7 +337,7 @@ class HttpTransport:
             if 200 <= status < 300:
                 raise FhirInvalidResponse(str(exc), status) from None
             body = None  # an error page that is not JSON: the status says enough
-        return status, response.headers, body
+        return status, response.headers, body, len(data)
 
     def _redirect(
         self,

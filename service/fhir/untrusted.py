@@ -14,6 +14,7 @@ from collections.abc import Iterable
 
 DEFAULT_TEXT_LIMIT = 300  # characters of server text in one message
 REDACTED = "[redacted]"
+MIN_PARTIAL = 8  # characters of a credential that are redacted where a cut splits it
 
 # C0 and C1 controls and DEL (ESC among them), format characters that change how text reads
 # (zero-width, bidirectional embeddings and overrides, isolates), line and paragraph separators.
@@ -22,6 +23,13 @@ _INVISIBLE = re.compile(
     "\ufff9-\ufffb]+"
 )
 _SPACES = re.compile(r"\s+")
+_FHIR_ID = re.compile(r"[A-Za-z0-9\-.]{1,64}", re.ASCII)  # FHIR R4 datatypes: id
+
+
+def is_fhir_id(value: object) -> bool:
+    """Whether a server's value can be a FHIR resource id (1 to 64 letters, digits, ``-`` and
+    ``.``): only such ids are kept and cited, so none carries text, paths or queries."""
+    return isinstance(value, str) and _FHIR_ID.fullmatch(value) is not None
 
 
 def clean_text(
@@ -36,13 +44,30 @@ def clean_text(
         limit: Longest result, in characters.
     """
     value = text if isinstance(text, str) else str(text)
-    # Bound the work before anything else: a secret can only be redacted if all of it is seen,
-    # so keep as much extra as the longest secret.
-    secrets = [s for s in secrets if s]
-    value = value[: 4 * limit + max((len(s) for s in secrets), default=0)]
-    for secret in sorted(secrets, key=len, reverse=True):
+    known = sorted({s for s in secrets if s}, key=len, reverse=True)
+    # Redact first, bound after: a cut made before redaction can split a secret and leave its
+    # prefix in view. The work is still bounded: only as much extra as the longest secret is
+    # looked at, and a secret cut by that first bound loses its visible prefix too.
+    longest = len(known[0]) if known else 0
+    if len(value) > 4 * limit + longest:
+        value = _redact_cut(value[: 4 * limit + longest], known)
+    for secret in known:
         value = value.replace(secret, REDACTED)
     value = _SPACES.sub(" ", _INVISIBLE.sub(" ", value)).strip()
     if len(value) > limit:
-        value = value[: limit - 1].rstrip() + "…"
+        cut = value[: limit - 1]
+        shown = _redact_cut(cut, known)
+        if shown != cut and len(shown) > len(cut):  # keep to the limit with the marker in
+            shown = shown[: len(cut) - len(REDACTED)] + REDACTED
+        value = shown.rstrip() + "…"
+    return value
+
+
+def _redact_cut(value: str, secrets: Iterable[str]) -> str:
+    """``value`` (text cut short) without the start of a secret at its end: a prefix of
+    ``MIN_PARTIAL`` characters or more of a credential says too much of it."""
+    for secret in secrets:
+        for size in range(min(len(secret) - 1, len(value)), MIN_PARTIAL - 1, -1):
+            if value.endswith(secret[:size]):
+                return value[:-size] + REDACTED
     return value

@@ -13,6 +13,7 @@ bounded streams.
 from __future__ import annotations
 
 import logging
+import os
 import socket
 import threading
 import time
@@ -171,9 +172,16 @@ class WatchedAdapter(HTTPAdapter):
 
 def new_session(pool_size: int = 10) -> requests.Session:
     """A ``requests.Session`` fit for credentials: watched connections, no cookies kept (a
-    session may serve many users' tokens), no ``.netrc`` credentials, and only the content
-    encodings the bounded reader decompresses."""
+    session may serve many users' tokens), no proxies or ``.netrc`` credentials from the
+    environment, and only the content encodings the bounded reader decompresses."""
     session = requests.Session()
+    # Nothing from the environment: no proxy (HTTP(S)_PROXY, ALL_PROXY) would see the
+    # credentials, and no ``.netrc`` adds any. The CA bundle variables requests honours are
+    # kept, read here, since they only widen what server certificates are trusted.
+    session.trust_env = False
+    ca_bundle = os.environ.get("REQUESTS_CA_BUNDLE") or os.environ.get("CURL_CA_BUNDLE")
+    if ca_bundle:
+        session.verify = ca_bundle
     adapter = WatchedAdapter(pool_connections=pool_size, pool_maxsize=pool_size)
     session.mount("http://", adapter)
     session.mount("https://", adapter)
@@ -193,6 +201,7 @@ class _Inflater:
         self.encoding = encoding
         self._gzip = encoding in ("gzip", "x-gzip")
         self._decoder: Any = None
+        self._head = b""  # deflate: the first bytes, until there are two to tell the format by
 
     def _new(self, first: bytes) -> Any:
         if self._gzip:
@@ -206,6 +215,13 @@ class _Inflater:
     def feed(self, chunk: bytes, room: int) -> Iterator[bytes]:
         """The decompressed bytes of ``chunk``, in pieces; stops once more than ``room`` came."""
         data = chunk
+        if self._decoder is None and not self._gzip:
+            # A server may send its answer a byte at a time: the format is told by the first
+            # two bytes, however the chunks fall.
+            data, self._head = self._head + data, b""
+            if len(data) < 2:
+                self._head = data
+                return
         produced = 0
         while data and produced <= room:
             if self._decoder is None:
@@ -222,7 +238,7 @@ class _Inflater:
 
     def finish(self) -> None:
         """Raise ``zlib.error`` when the body ended in the middle of the compressed data."""
-        if self._decoder is not None and not self._decoder.eof and self._gzip:
+        if self._head or (self._decoder is not None and not self._decoder.eof and self._gzip):
             raise zlib.error("the compressed data is cut short")
 
 

@@ -16,6 +16,14 @@ Strategies, in the order they are considered:
     timeout) is found rather than sent twice. This is also what happens when the
     CapabilityStatement cannot be read, or lists no resources: it then says nothing.
 
+Bounds: the whole write-back, from reading the CapabilityStatement (a failing one means
+"unknown", so look first) to the last answer, ends by ``Limits.write_deadline``; a result not
+sent by then is ``failed`` as "not sent". A look-then-create resends only after looking again,
+and waits as the server's ``Retry-After`` asks when that fits ``Limits.retry_wait_budget`` and
+the deadline; past them it stops and names the wait asked for. Server ids are kept only when
+they are FHIR ids (``service.fhir.untrusted.is_fhir_id``). The transaction itself is
+``service.fhir.write_transaction``.
+
 Outcomes: ``created`` (2xx to a create; the server's id from its ``Location`` or the returned
 resource, else the result is cited by its identifier), ``existing`` (a match was found, or the
 conditional create matched), ``refused`` (the server said no: 4xx, or a type it cannot create),
@@ -28,6 +36,7 @@ non-laboratory Observations, standards.md §6.4).
 from __future__ import annotations
 
 import threading
+import time
 import weakref
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -37,20 +46,21 @@ from service.errors import (
     FhirAuthError,
     FhirError,
     FhirInvalidResponse,
+    FhirRetryLater,
     FhirTemporaryError,
 )
 from service.fhir import codes
 from service.fhir.client import Capabilities, FhirClient
 from service.fhir.emit import Emitted
-from service.fhir.extract import InvalidInput, bundle_entries, reference_key
 from service.fhir.http import Answer
-from service.fhir.outcomes import is_outcome, outcome_has_error, outcome_text
+from service.fhir.outcomes import is_outcome, outcome_has_error
 from service.fhir.result_references import (
     carries,
     lookup_params,
     reference_to,
     resolve_references,
 )
+from service.fhir.untrusted import is_fhir_id
 from service.fhir.write_report import (
     CREATED,
     EXISTING,
@@ -61,38 +71,14 @@ from service.fhir.write_report import (
     WriteReport,
     summarize,
 )
+from service.fhir.write_transaction import (
+    all_failed,
+    server_reference,
+    transaction_bundle,
+    write_transaction,
+)
 
 __all__ = ["WriteOutcome", "WriteReport", "summarize", "transaction_bundle", "write_results"]
-
-
-def transaction_bundle(results: Sequence[Emitted], prov: Emitted | None) -> dict[str, Any]:
-    """A transaction Bundle that creates each result only if its identifier is new."""
-    entries = [
-        {
-            "fullUrl": e.full_url,
-            "resource": e.resource,
-            "request": {
-                "method": "POST",
-                "url": e.resource["resourceType"],
-                "ifNoneExist": f"identifier={codes.RESULT_IDENTIFIER_SYSTEM}|{e.identifier}",
-            },
-        }
-        for e in results
-    ]
-    if prov is not None:
-        tag = prov.resource["meta"]["tag"][0]["code"]
-        entries.append(
-            {
-                "fullUrl": prov.full_url,
-                "resource": prov.resource,
-                "request": {
-                    "method": "POST",
-                    "url": "Provenance",
-                    "ifNoneExist": f"_tag={codes.RESULT_IDENTIFIER_SYSTEM}|{tag}",
-                },
-            }
-        )
-    return {"resourceType": "Bundle", "type": "transaction", "entry": entries}
 
 
 def write_results(
@@ -146,6 +132,7 @@ class _Writer:
 
     def __init__(self, client: FhirClient) -> None:
         self.client = client
+        self.deadline = time.monotonic() + client.limits.write_deadline
 
     def _patient_lock(self, patient_ref: str) -> _PatientLock:
         key = (self.client.base_url, patient_ref)
@@ -160,7 +147,9 @@ class _Writer:
             return WriteReport("individual", ())
         patient_ref = results[0].resource["subject"]["reference"]
         with self._patient_lock(patient_ref):
-            caps = self.client.capabilities()
+            # The deadline spans the whole write-back, from the CapabilityStatement on (waiting
+            # for another write of the same patient included).
+            caps = self.client.capabilities(deadline=self.deadline)
             notes: list[str] = []
             types = {e.resource["resourceType"] for e in results}
             if provenance is not None:
@@ -182,55 +171,19 @@ class _Writer:
                 )
             if caps.known and caps.transaction and not not_conditional:
                 try:
-                    return self._write_transaction(results, provenance)
+                    return write_transaction(self.client, results, provenance, self.deadline)
                 except FhirTemporaryError as exc:
-                    return _all_failed(results, provenance, f"{exc}; {MAYBE_STORED}")
+                    return all_failed(results, provenance, f"{exc}; {MAYBE_STORED}")
                 except FhirError as exc:
                     if isinstance(exc, FhirAuthError) and exc.status == 401:
                         raise
                     if _redirected(exc):
-                        return _all_failed(results, provenance, str(exc))
+                        return all_failed(results, provenance, str(exc))
                     notes.append(
                         f"the transaction was refused ({exc}); results were written one by one"
                     )
             report = self._write_individually(results, provenance, caps)
             return WriteReport(report.mode, report.outcomes, (*notes, *report.notes))
-
-    # -- one transaction ----------------------------------------------------------------------
-
-    def _write_transaction(
-        self, results: Sequence[Emitted], provenance: Emitted | None
-    ) -> WriteReport:
-        bundle = transaction_bundle(results, provenance)
-        answer = self.client.request("POST", "", json_body=bundle, what="transaction")
-        reply = self.client.resource(answer, "POST transaction", "Bundle")
-        try:
-            replies = bundle_entries(reply)
-        except InvalidInput as exc:
-            raise FhirInvalidResponse(f"transaction: {exc}", answer.status) from None
-        if reply.get("type") != "transaction-response" or len(replies) != len(bundle["entry"]):
-            raise FhirInvalidResponse(
-                "transaction: the answer is not a transaction-response", answer.status
-            )
-        outcomes = []
-        for entry, item in zip(bundle["entry"], replies, strict=True):
-            resource = entry["resource"]
-            key = _key_of(resource)
-            response = item.get("response") if isinstance(item.get("response"), dict) else {}
-            status_text = str(response.get("status", ""))
-            status = int(status_text[:3]) if status_text[:3].isdigit() else 0
-            rtype = resource["resourceType"]
-            if not 200 <= status < 300 or outcome_has_error(response.get("outcome")):
-                detail = self.client.clean(outcome_text(response.get("outcome")) or "no detail")
-                outcomes.append(
-                    WriteOutcome(rtype, key, FAILED, message=f"HTTP {status or '?'} ({detail})")
-                )
-                continue
-            reference, note = self._server_reference(rtype, response.get("location"), None)
-            outcomes.append(
-                WriteOutcome(rtype, key, CREATED if status == 201 else EXISTING, reference, note)
-            )
-        return WriteReport("transaction", tuple(outcomes))
 
     # -- one write per result -----------------------------------------------------------------
 
@@ -280,14 +233,27 @@ class _Writer:
         resource, dropped = resolve_references(item.resource, written)
         notes = [f"{dropped} reference(s) to results not written were left out"] if dropped else []
         conditional = caps.known and rtype in caps.conditional_create
+        if time.monotonic() >= self.deadline:
+            return WriteOutcome(rtype, item.key, FAILED, message=self._past_deadline())
         try:
             if conditional:
                 answer = self._post(rtype, resource, item.condition, retries=None)
             else:
                 found = self._look_then_create(rtype, resource, item)
-                if isinstance(found, str):
-                    return WriteOutcome(rtype, item.key, EXISTING, found, _join(notes))
+                if isinstance(found, _Found):
+                    if found.after is None:
+                        return WriteOutcome(rtype, item.key, EXISTING, found.key, _join(notes))
+                    # The create's answer was lost (a 5xx, a timeout) but the look again found
+                    # the result: this write-back (or a concurrent one) stored it; "already
+                    # there" would tell the reader it had been written before.
+                    notes.append(
+                        f"stored although the server's answer to the create was an error "
+                        f"({found.after}): found by looking again"
+                    )
+                    return WriteOutcome(rtype, item.key, CREATED, found.key, _join(notes))
                 answer = found
+        except _NotSent as exc:
+            return WriteOutcome(rtype, item.key, FAILED, message=str(exc))
         except FhirTemporaryError as exc:
             return WriteOutcome(rtype, item.key, FAILED, message=f"{exc}; {MAYBE_STORED}")
         except FhirError as exc:
@@ -299,7 +265,7 @@ class _Writer:
             message = f"{exc}; {MAYBE_STORED}" if stored else str(exc)
             return WriteOutcome(rtype, item.key, FAILED, message=message)
         if is_outcome(answer.body) and outcome_has_error(answer.body):
-            detail = self.client.clean(outcome_text(answer.body) or "no detail")
+            detail = self.client.outcome_text(answer.body) or "no detail"
             return WriteOutcome(
                 rtype,
                 item.key,
@@ -307,12 +273,18 @@ class _Writer:
                 message=f"the server answered HTTP {answer.status} with an error ({detail})",
             )
         location = answer.headers.get("Location") or answer.headers.get("Content-Location")
-        reference, note = self._server_reference(rtype, location, answer.body)
+        reference, note = server_reference(self.client, rtype, location, answer.body)
         notes += [note] if note else []
         # 200 to a conditional create: the server found the result. Where the client looked
         # first and found nothing, any 2xx is the create.
         status = EXISTING if conditional and answer.status == 200 else CREATED
         return WriteOutcome(rtype, item.key, status, reference, _join(notes))
+
+    def _past_deadline(self) -> str:
+        return (
+            f"not sent: the write-back's deadline ({self.client.limits.write_deadline:g} s) "
+            "had passed"
+        )
 
     def _post(
         self, rtype: str, resource: dict[str, Any], condition: str, retries: int | None
@@ -324,33 +296,56 @@ class _Writer:
             headers={"If-None-Exist": condition, "Prefer": "return=minimal"},
             retries=retries,
             what=rtype,
+            deadline=self.deadline,
         )
 
-    def _look_then_create(self, rtype: str, resource: dict[str, Any], item: _Item) -> Answer | str:
-        """Create ``resource`` unless a search finds it; returns the create's answer, or
-        ``Type/id`` of the copy found.
+    def _look_then_create(
+        self, rtype: str, resource: dict[str, Any], item: _Item
+    ) -> Answer | _Found:
+        """Create ``resource`` unless a search finds it; returns the create's answer, or the
+        copy found (and the failure of the create before it, if one came first).
 
         A plain POST is not idempotent: after a failure that may have created the resource all
         the same (a timeout, a 5xx), the client looks again before sending it again. The
         ``If-None-Exist`` header goes along: a server that honours it without saying so is
         protected from a race between the look and the create.
         """
+        limits = self.client.limits
         attempt = 0
-        retries = self.client.limits.retries
+        waited = 0.0
+        failure: str | None = None
         while True:
             found = self._find(rtype, resource, item)
             if found:
-                return found
+                return _Found(found, failure)
+            if time.monotonic() >= self.deadline:
+                raise _NotSent(self._past_deadline())
             try:
                 return self._post(rtype, resource, item.condition, retries=0)
             except FhirTemporaryError as exc:
-                if attempt >= retries:
-                    raise FhirTemporaryError(
-                        f"{exc} (tried {attempt + 1} times, looking first each time)",
+                failure = f"HTTP {exc.status}" if exc.status else "no complete answer"
+                tried = f"tried {attempt + 1} times, looking first each time"
+                if attempt >= limits.retries:
+                    raise FhirTemporaryError(f"{exc} ({tried})", exc.status, exc.outcome) from None
+                # The server's Retry-After, else backoff; within the budget for waits and the
+                # write-back's deadline, as the transport does for the requests it resends.
+                asked = exc.retry_after
+                wait = asked if asked is not None else limits.backoff * (2**attempt)
+                left = min(limits.retry_wait_budget - waited, self.deadline - time.monotonic())
+                if wait > left:
+                    if asked is None:
+                        raise FhirTemporaryError(
+                            f"{exc} ({tried})", exc.status, exc.outcome
+                        ) from None
+                    raise FhirRetryLater(
+                        f"{exc}: the server asks to wait {asked:g} s, longer than this client "
+                        f"waits ({max(left, 0.0):.0f} s left)",
                         exc.status,
                         exc.outcome,
+                        retry_after=asked,
                     ) from None
-                self.client.http.sleep(self.client.limits.backoff * (2**attempt))
+                self.client.http.sleep(wait)
+                waited += wait
                 attempt += 1
 
     def _find(self, rtype: str, resource: dict[str, Any], item: _Item) -> str | None:
@@ -359,8 +354,12 @@ class _Writer:
         Raises:
             FhirError: the search failed: the result is then not written (it might be there).
         """
+        if time.monotonic() >= self.deadline:
+            raise _NotSent(self._past_deadline())
         try:
-            found, _ = self.client.search(rtype, lookup_params(resource, item.condition))
+            found, _ = self.client.search(
+                rtype, lookup_params(resource, item.condition), deadline=self.deadline
+            )
         except FhirTemporaryError:
             raise
         except FhirError as exc:
@@ -372,30 +371,22 @@ class _Writer:
                 exc.status,
             ) from None
         for match in found:
-            if carries(match, item.condition) and isinstance(match.get("id"), str):
+            if carries(match, item.condition) and is_fhir_id(match.get("id")):
                 return f"{rtype}/{match['id']}"
         return None
 
-    def _server_reference(self, rtype: str, location: Any, body: Any) -> tuple[str | None, str]:
-        """The result's ``Type/id`` on the server (from its Location, else from the resource it
-        sent back), and a note when there is none to trust."""
-        if isinstance(location, str) and location.strip():
-            url = self.client.http.base.resolve(location)
-            key = reference_key(location.strip())
-            if self.client.http.base.contains(url) and key.split("/")[0] == rtype:
-                return key, ""
-            note = (
-                "server error: its Location lies outside the FHIR base or names another type "
-                "(not followed)"
-            )
-        else:
-            note = ""
-        if isinstance(body, dict) and body.get("resourceType") == rtype:
-            rid = body.get("id")
-            if isinstance(rid, str) and rid:
-                return f"{rtype}/{rid}", note
-        cited = "the server gave no id: the result is cited by its identifier"
-        return None, f"{note}; {cited}" if note else cited
+
+@dataclass(frozen=True, slots=True)
+class _Found:
+    """A copy of a result found on the server: its ``Type/id``, and the failure of this
+    write-back's create that came before the look that found it (None: found at first)."""
+
+    key: str
+    after: str | None = None
+
+
+class _NotSent(Exception):
+    """The write-back's deadline passed before a result was sent: nothing of it is stored."""
 
 
 def _join(notes: list[str]) -> str:
@@ -404,23 +395,3 @@ def _join(notes: list[str]) -> str:
 
 def _redirected(exc: FhirError) -> bool:
     return exc.status is not None and 300 <= exc.status < 400
-
-
-def _key_of(resource: dict[str, Any]) -> str:
-    identifiers = resource.get("identifier") or []
-    if identifiers:
-        return identifiers[0]["value"]
-    return resource["meta"]["tag"][0]["code"]
-
-
-def _all_failed(
-    results: Sequence[Emitted], provenance: Emitted | None, message: str
-) -> WriteReport:
-    everything = [*results, *([provenance] if provenance is not None else [])]
-    return WriteReport(
-        "transaction",
-        tuple(
-            WriteOutcome(e.resource["resourceType"], _key_of(e.resource), FAILED, message=message)
-            for e in everything
-        ),
-    )

@@ -96,7 +96,10 @@ def test_a_persistent_error_gives_up_with_a_temporary_error(admin: Admin) -> Non
     client, sleeps = make_client(admin, retries=3)
     with pytest.raises(FhirTemporaryError, match="HTTP 500"):
         assess_patient(client, patient_id)
-    assert len(sleeps.waits) == 3 and admin.request_count() == 1 + 4  # look-up + 4 attempts
+    # The failing CapabilityStatement means "capabilities unknown" (read once, not retried):
+    # the patient's read and its four searches are then each tried four times.
+    assert len(sleeps.waits) == 5 * 3
+    assert admin.request_count() == 1 + 1 + 5 * 4  # look-up, metadata, 4 attempts of each
 
 
 def test_cli_persistent_500_is_one_line_and_exit_4(

@@ -182,7 +182,11 @@ def test_a_create_without_conditional_create_is_not_resent_blindly(mock, client,
     mock.post(f"{BASE}/Observation", body=requests.Timeout("slow"))
     mock.get(f"{BASE}/Observation", json=searchset([{**one.resource, "id": "made"}]))
     report = write_results(client, [one])
-    assert [(o.status, o.reference) for o in report.outcomes] == [("existing", "Observation/made")]
+    assert [(o.status, o.reference) for o in report.outcomes] == [("created", "Observation/made")]
+    assert report.outcomes[0].message == (
+        "stored although the server's answer to the create was an error (no complete answer): "
+        "found by looking again"
+    )
     assert sleeps == [0.5]
     assert [c.request.method for c in mock.calls] == ["GET", "GET", "POST", "GET"]
 

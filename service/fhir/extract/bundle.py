@@ -6,6 +6,7 @@ which reads servers' searchsets with them.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -88,7 +89,8 @@ def read_bundle(bundle: object) -> BundleContents:
     """
     if not isinstance(bundle, dict) or bundle.get("resourceType") != "Bundle":
         raise InvalidInput("the input is not a FHIR Bundle")
-    if bundle.get("type") not in ACCEPTED_BUNDLE_TYPES:
+    bundle_type = bundle.get("type")
+    if not isinstance(bundle_type, str) or bundle_type not in ACCEPTED_BUNDLE_TYPES:
         shown = clean_text(repr(bundle.get("type")), limit=40)
         raise InvalidInput(f"Bundle type {shown} is not one of collection, searchset, transaction")
     resources: list[dict[str, Any]] = []
@@ -128,8 +130,11 @@ def resources_from_bundle(bundle: object) -> tuple[list[dict[str, Any]], list[Is
     return contents.localized(), contents.issues
 
 
-def outcome_issues(outcome: dict[str, Any], source: str = "server reported") -> list[Issue]:
-    """The issues of an OperationOutcome, their text cleaned for showing (it is not ours)."""
+def outcome_issues(
+    outcome: dict[str, Any], source: str = "server reported", *, secrets: Iterable[str] = ()
+) -> list[Issue]:
+    """The issues of an OperationOutcome, their text cleaned for showing (it is not ours), with
+    ``secrets`` (the credentials that fetched it) redacted before the text is bounded."""
     issues = []
     for item in outcome_items(outcome):
         severity = item.get("severity")
@@ -140,5 +145,5 @@ def outcome_issues(outcome: dict[str, Any], source: str = "server reported") -> 
             or "no detail"
         )
         shown = "error" if severity in ("error", "fatal") else "warning"
-        issues.append(Issue(shown, f"{source}: {clean_text(text)}"))
+        issues.append(Issue(shown, f"{source}: {clean_text(text, secrets=secrets)}"))
     return issues
