@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from service.config.alerts import AlertSettings, alert_settings
 from service.config.issuers import TrustedIssuer
 from service.config.parsers import PREFIX, fail, path
 from service.config.smart import SmartSettings, smart_settings
@@ -48,6 +49,7 @@ class Settings:
     fhir_base_url: str | None
     fhir_backend_config: Path | None
     smart: SmartSettings  # the SMART app's registration (service/config/smart.py)
+    alerts: AlertSettings  # alerts to the spine team (service/config/alerts.py)
 
     def endpoint_url(self, route: str) -> str:
         """The public URL of one of our endpoints (the JWT ``aud`` a caller must use)."""
@@ -131,4 +133,5 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         fhir_base_url=values["FHIR_BASE_URL"],
         fhir_backend_config=values["FHIR_BACKEND_CONFIG"],
         smart=smart_settings(values),
+        alerts=alert_settings(values),
     )
