@@ -122,7 +122,8 @@ def _secrets(minimum: int, unit: str) -> Any:
             raise p.fail(name, "must be one secret or a JSON array of secrets")
         found = []
         for item in items:
-            size = len(item.strip().encode("utf-8")) if isinstance(item, str) else 0
+            text = item.strip() if isinstance(item, str) else ""
+            size = len(text.encode("utf-8")) if unit == "bytes" else len(text)
             if size < minimum:
                 raise p.fail(name, f"each secret needs at least {minimum} {unit}")
             found.append(item.strip())

@@ -15,6 +15,8 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from sandbox.fhir_store import RunningStore
 from tests.alerts.test_triggers import alert_app, alerted
@@ -197,3 +199,44 @@ def test_an_ehr_that_fails_makes_a_503_so_the_sender_retries_and_nothing_is_lost
     demo_admin.reset()
     patient = demo_admin.patient_id(EMERGENT)
     assert post(app, f"{URL}/Patient/{patient}").get_json()["alerts"]["created"] == 1
+
+
+# -- arbitrary input -------------------------------------------------------------------------------
+
+JSON = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.text(max_size=20),
+    lambda inner: (
+        st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=12), inner, max_size=4)
+    ),
+    max_leaves=20,
+)
+SHAPES = st.fixed_dictionaries(
+    {"resourceType": st.sampled_from(["Bundle", "Observation", "Patient", "Parameters"])},
+    optional={
+        "type": st.sampled_from(["history", "subscription-notification", "searchset"]),
+        "id": st.text(max_size=10),
+        "entry": st.lists(JSON, max_size=3),
+        "subject": JSON,
+    },
+)
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(body=st.one_of(JSON, SHAPES))
+def test_arbitrary_bodies_with_the_right_secret_get_a_documented_answer(app: Flask, body: Any):
+    answer = post(app, body=body)
+    assert answer.status_code in {200, 400, 413, 415}, answer.get_data(as_text=True)
+    payload = answer.get_json(force=True)
+    if answer.status_code == 200:
+        assert set(payload) == {
+            "kind",
+            "format",
+            "events",
+            "patientsAssessed",
+            "unresolved",
+            "alerts",
+        }
+    else:
+        assert payload["resourceType"] == "OperationOutcome"
