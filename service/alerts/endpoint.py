@@ -36,8 +36,8 @@ from service.alerts.notifications import (
     Notification,
     NotificationAuth,
     NotificationEvent,
-    _patient_of,
     parse_reference,
+    patient_of,
     receive_notification,
 )
 from service.alerts.triggers import Alerting
@@ -120,7 +120,7 @@ def _patients(notification: Notification, named: str | None) -> tuple[list[str],
         except FhirNotFound:  # deleted since: nothing to assess
             unresolved += 1
             continue
-        patient = _patient_of(resource)
+        patient = patient_of(resource)
         if patient is None or not _ours(patient.base):
             unresolved += 1
         else:
