@@ -18,9 +18,9 @@ from typing import Any, Final
 from urllib.parse import urljoin, urlsplit
 
 from service.config.parsers import is_loopback, plain_url
+from service.fetch import FetchFailed, get_json
 from service.storage.keyvalue import KeyValueStore
 from smart_app.errors import DiscoveryError
-from smart_app.fetch import FetchFailed, get_json
 
 log = logging.getLogger("noms_cds.smart")
 

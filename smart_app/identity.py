@@ -21,8 +21,8 @@ from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
 
+from service.fetch import FetchFailed, get_json
 from smart_app.errors import IdentityError
-from smart_app.fetch import FetchFailed, get_json
 
 log = logging.getLogger("noms_cds.smart")
 

@@ -23,6 +23,7 @@ from urllib.parse import urlsplit
 
 from service.config import Settings, SmartSettings
 from service.config.parsers import is_loopback
+from service.fetch import FetchFailed, get_json
 from service.fhir.clients import FhirClients
 from service.storage.keyvalue import KeyValueStore
 from smart_app.discovery import Endpoints, discover
@@ -35,7 +36,6 @@ from smart_app.errors import (
     TokenError,
     UnknownIssuer,
 )
-from smart_app.fetch import FetchFailed, get_json
 from smart_app.identity import User, fhir_user_reference, signing_keys, verify_id_token
 from smart_app.oauth import SmartOAuthClient
 from smart_app.sessions import (

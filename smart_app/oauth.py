@@ -30,7 +30,10 @@ from authlib.common.urls import add_params_to_qs
 from authlib.integrations.requests_client import OAuth2Session, OAuthError
 from joserfc.jwk import ECKey, RSAKey
 
+from service import fetch
 from service.config import SmartSettings
+from service.errors import InvalidJson
+from service.fhir import jsonio
 from service.fhir.auth import ASSERTION_TYPE, algorithm_for, client_assertion
 from smart_app.discovery import Endpoints
 from smart_app.errors import TokenError
@@ -42,6 +45,33 @@ AUTH_METHOD: Final = {
     "confidential-symmetric": "client_secret_basic",
     "confidential-asymmetric": "private_key_jwt",
 }
+MAX_TOKEN_RESPONSE_BYTES: Final = 64 * 1024  # a token answer is a few KB, id_token included
+MAX_TOKEN_RESPONSE_DEPTH: Final = 8
+
+
+def bounded_token_response(timeout: float) -> Callable[..., requests.Response]:
+    """A requests response hook that reads a token endpoint's answer within bounds.
+
+    Authlib reads and parses the answer itself (``response.json()``), whole and without a depth
+    limit. Response hooks run before requests reads the body, so this one reads it first: at
+    most ``MAX_TOKEN_RESPONSE_BYTES`` within ``timeout`` seconds overall, no deeper than
+    ``MAX_TOKEN_RESPONSE_DEPTH``. What it read stays the body Authlib then parses.
+    """
+
+    def hook(response: requests.Response, *args: Any, **kwargs: Any) -> requests.Response:
+        deadline = time.monotonic() + timeout
+        body = fetch.read_body(response, max_bytes=MAX_TOKEN_RESPONSE_BYTES, deadline=deadline)
+        try:
+            jsonio.loads(
+                body, max_bytes=MAX_TOKEN_RESPONSE_BYTES, max_depth=MAX_TOKEN_RESPONSE_DEPTH
+            )
+        except InvalidJson as exc:
+            raise fetch.FetchFailed("not JSON within the bounds") from exc
+        response._content = body
+        response._content_consumed = True
+        return response
+
+    return hook
 
 
 class SmartOAuthClient:
@@ -79,6 +109,7 @@ class SmartOAuthClient:
             default_timeout=self.settings.http_timeout,
         )
         session.trust_env = False  # never a .netrc password next to our own credentials
+        session.hooks["response"].append(bounded_token_response(self.settings.http_timeout))
         if method == "private_key_jwt":
             session.register_client_auth_method(("private_key_jwt", self._sign_assertion))
         return session
@@ -161,7 +192,7 @@ class SmartOAuthClient:
                 f"The EHR refused to give the app access ({str(exc.error)[:64]}). "
                 "Launch the app again."
             ) from exc
-        except (requests.RequestException, ValueError) as exc:
+        except (requests.RequestException, ValueError, fetch.FetchFailed) as exc:
             log.warning("token endpoint failed", extra={"error": type(exc).__name__})
             raise TokenError(
                 "The EHR's token service did not answer properly; try launching again."

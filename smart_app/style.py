@@ -19,7 +19,7 @@ from typing import Any, Final
 from urllib.parse import urlsplit
 
 from service.config.parsers import is_loopback
-from smart_app.fetch import FetchFailed, get_json
+from service.fetch import FetchFailed, get_json
 
 log = logging.getLogger("noms_cds.smart")
 

@@ -23,20 +23,17 @@ import time
 from collections.abc import Callable
 from typing import Any, Final
 
-import requests
-import urllib3
 from joserfc.errors import JoseError
 from joserfc.jwk import Key, KeySet
 
+from service import fetch
 from service.config import PRIVATE_JWK_MEMBERS, TrustedIssuer
-from service.errors import InvalidJson, Unauthenticated
-from service.fhir import jsonio
+from service.errors import Unauthenticated
 from service.storage.keyvalue import KeyValueStore
 
 log = logging.getLogger("noms_cds.cds")
 
 MAX_JWKS_BYTES: Final = 64 * 1024
-FETCH_TIMEOUT: Final = (3.0, 5.0)  # connect, read (seconds)
 FETCH_DEADLINE: Final = 8.0  # whole fetch, however slowly the bytes trickle
 REFRESH_AFTER: Final = 60.0
 FAILURE_BACKOFF: Final = 30.0
@@ -52,36 +49,10 @@ def fetch_jwks(url: str) -> dict[str, Any]:
     Raises:
         JwksUnavailable: the fetch failed or the answer is not a JWKS.
     """
-    session = requests.Session()
-    session.trust_env = False  # no .netrc credentials; proxies are still taken from the env
-    started = time.monotonic()
     try:
-        with session.get(
-            url,
-            timeout=FETCH_TIMEOUT,
-            allow_redirects=False,
-            stream=True,
-            headers={"Accept": "application/json"},
-            proxies=requests.utils.get_environ_proxies(url),
-        ) as response:
-            if response.status_code != 200:
-                raise JwksUnavailable(f"HTTP {response.status_code}")
-            body = bytearray()
-            # read1 returns what has arrived, so the deadline is checked however slow the peer
-            while chunk := response.raw.read1(8192):
-                body.extend(chunk)
-                if len(body) > MAX_JWKS_BYTES:
-                    raise JwksUnavailable(f"larger than {MAX_JWKS_BYTES} bytes")
-                if time.monotonic() - started > FETCH_DEADLINE:
-                    raise JwksUnavailable("too slow")
-    except (requests.RequestException, urllib3.exceptions.HTTPError) as exc:
-        raise JwksUnavailable(type(exc).__name__) from exc
-    finally:
-        session.close()
-    try:
-        document = jsonio.loads(bytes(body), max_bytes=MAX_JWKS_BYTES, max_depth=8, what="the JWKS")
-    except InvalidJson as exc:
-        raise JwksUnavailable("not JSON") from exc
+        document = fetch.get_json(url, FETCH_DEADLINE, max_bytes=MAX_JWKS_BYTES, max_depth=8)
+    except fetch.FetchFailed as exc:
+        raise JwksUnavailable(str(exc)) from exc
     keys = document.get("keys") if isinstance(document, dict) else None
     if not isinstance(keys, list):
         raise JwksUnavailable("not a JWKS")

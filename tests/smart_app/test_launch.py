@@ -8,7 +8,16 @@ import pytest
 import responses
 
 from tests.smart_app.conftest import COOKIE, callback, start_launch
-from tests.smart_app.mock_ehr import APP, AUTH, CLIENT_ID, ISS, load, query, s256
+from tests.smart_app.mock_ehr import (
+    APP,
+    AUTH,
+    CLIENT_ID,
+    ISS,
+    ig_token_response,
+    load,
+    query,
+    s256,
+)
 
 
 def test_ehr_launch_sends_the_browser_to_authorize_with_pkce_aud_launch_and_state(client, ehr):
@@ -343,6 +352,25 @@ def test_a_token_response_that_is_not_a_json_object_is_refused(client, ehr):
     ehr.rsps.post(AUTH + "/token", body=json.dumps([1, 2]), content_type="application/json")
     launched = start_launch(client, ehr, launch="xyz123")
     assert callback(client, launched.params).status_code == 502
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        # a token answer is a few KB: 64 KiB of padding is refused before Authlib parses it
+        json.dumps({**ig_token_response(), "pad": "x" * (70 * 1024)}),
+        # Authlib's response.json() has no depth limit; 100,000 levels would end in RecursionError
+        json.dumps(ig_token_response())[:-1] + ', "x": ' + "[" * 100_000 + "]" * 100_000 + "}",
+    ],
+    ids=["too-large", "too-deep"],
+)
+def test_a_token_response_out_of_bounds_is_refused(client, ehr, body):
+    ehr.discovery()
+    ehr.rsps.post(AUTH + "/token", body=body, content_type="application/json")
+    launched = start_launch(client, ehr, launch="xyz123")
+    answer = callback(client, launched.params)
+    assert answer.status_code == 502
+    assert "/smart/a/" not in answer.headers.get("Location", "")
 
 
 @pytest.mark.parametrize("store", ["sqlite", "redis"])

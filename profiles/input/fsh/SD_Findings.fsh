@@ -1,6 +1,8 @@
 // Profiles of the findings NOMS-CDS reads (docs/fhir-input.md). They state what
 // the service expects from an EHR or a structured report; the service itself reads leniently (it
-// also accepts Conditions and Procedures where the contract says so) and never writes these.
+// also accepts Conditions and Procedures where the contract says so). It writes them only for
+// what a clinician supplies in the SMART app's form, with the clinician as performer
+// (docs/smart-app.md); everything else it writes is a result (SD_Results.fsh).
 // Performance status (ECOG 89247-1, Karnofsky 89243-0) and serum albumin are standard LOINC
 // Observations and follow mCODE and US Core: there is no NOMS-CDS profile for them.
 
