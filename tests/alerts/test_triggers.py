@@ -15,6 +15,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
+from sqlalchemy import select
 
 from sandbox.fhir_store import RunningStore
 from service.alerts.documents import ehr_transaction, webhook_body
@@ -22,7 +23,7 @@ from service.alerts.keys import ALERT_IDENTIFIER_SYSTEM, AlertFinding, is_alert_
 from service.alerts.outbox import Outbox
 from service.alerts.senders import EhrSender
 from service.alerts.triggers import EXTENSION, alert_contents
-from service.storage.database import open_database
+from service.storage.models import alert_deliveries
 from service.views import report_view
 from tests.alerts.helpers import WEBHOOK_SECRET
 from tests.cds import tokens
@@ -215,16 +216,9 @@ def test_the_cds_call_enqueues_the_alert_once_and_answers_its_card(
         assert answer.get_json()["cards"][0]["indicator"] == "critical"
     assert alerted(app) == Counter({("C5", "emergent", "ehr"): 1, ("C5", "emergent", "webhook"): 1})
     [state] = [d for d in outbox_of(app).deliveries() if d.channel == "webhook"]
-    with open_database(app.extensions[EXTENSION]._url).read() as connection:
-        from sqlalchemy import select
-
-        from service.storage.models import alert_deliveries
-
-        body = json.loads(
-            connection.execute(
-                select(alert_deliveries.c.body).where(alert_deliveries.c.id == state.delivery_id)
-            ).scalar_one()
-        )
+    with outbox_of(app).database.read() as connection:
+        query = select(alert_deliveries.c.body).where(alert_deliveries.c.id == state.delivery_id)
+        body = json.loads(connection.execute(query).scalar_one())
     assert body["patient"] == f"Patient/{patient}" and body["trigger"] == "cds-patient-view"
     assert body["id"] == AlertFinding(f"Patient/{patient}", "C5", "emergent").key
 
