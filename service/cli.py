@@ -142,8 +142,13 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
 
 def cmd_deliver_alerts(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     """Run the alert delivery worker, configured by the NOMS_ variables (docs/alerts.md)."""
-    from service.alerts.deliver import deliver
+    from service.alerts.deliver import deliver, report
 
+    if args.report:
+        state = report(load_settings())
+        json.dump(state, out, indent=2)
+        print(file=out)
+        return 1 if state["failing"] else 0
     return deliver(load_settings(), once=args.once)
 
 
@@ -222,6 +227,11 @@ def build_parser() -> argparse.ArgumentParser:
         "service (docs/alerts.md).",
     )
     deliver.add_argument("--once", action="store_true", help="stop when nothing is due")
+    deliver.add_argument(
+        "--report",
+        action="store_true",
+        help="print the outbox's state as JSON instead (exit status 1 when a delivery is failing)",
+    )
     deliver.set_defaults(handler=cmd_deliver_alerts)
 
     demo = commands.add_parser("demo", help="assess the built-in demo patients")

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 import signal
-import sys
 import threading
 from typing import Any
 
@@ -26,20 +25,19 @@ from service.storage.database import open_database
 from service.web import logs
 
 log = logging.getLogger("noms_cds.alerts")
-#: The loggers the worker writes to (its own module's, and the service's).
-LOGGERS = ("noms_cds", "service.alerts")
 
 
 def configure_logging(level: str) -> None:
-    """JSON lines on standard error, as the web service writes them (service/web/logs.py)."""
-    for name in LOGGERS:
-        logger = logging.getLogger(name)
-        logger.setLevel(level)
-        if not logger.handlers:
-            handler = logging.StreamHandler(sys.stderr)
-            handler.setFormatter(logs.JsonFormatter())
-            logger.addHandler(handler)
-        logger.propagate = False
+    """JSON lines on standard error, as the web service writes them (service/web/logs.py), for
+    the service's loggers and the worker's own (``service.alerts.worker``)."""
+    logs.configure(level)
+    service = logging.getLogger(logs.LOGGER)
+    worker = logging.getLogger("service.alerts")
+    worker.setLevel(level)
+    for handler in service.handlers:
+        if handler not in worker.handlers:
+            worker.addHandler(handler)
+    worker.propagate = False
 
 
 def senders_from_settings(settings: Settings) -> dict[str, Sender]:
@@ -106,3 +104,40 @@ def deliver(settings: Settings, *, once: bool = False) -> int:
             signal.signal(sig, handler)
         database.dispose()
     return 0
+
+
+def report(settings: Settings) -> dict[str, Any]:
+    """The outbox's state for an operator: counts, the oldest undelivered, the failures.
+
+    Scope, tier, channel, attempts and the last error (status codes and error classes) only:
+    never the patient.
+    """
+    database = open_database(settings.database_url)
+    try:
+        state = Outbox(database).report()
+    finally:
+        database.dispose()
+    return {
+        "counts": [
+            {"channel": channel, "status": status, "deliveries": n}
+            for (channel, status), n in sorted(state.counts.items())
+        ],
+        "undelivered": state.undelivered,
+        "failing": state.failing,
+        "oldestUndelivered": state.oldest_undelivered_at.isoformat()
+        if state.oldest_undelivered_at
+        else None,
+        "problems": [
+            {
+                "delivery": p.delivery_id,
+                "scope": p.scope,
+                "tier": p.tier,
+                "channel": p.channel,
+                "status": p.status,
+                "attempts": p.attempts,
+                "lastError": p.last_error,
+                "nextAttempt": p.next_attempt_at.isoformat(),
+            }
+            for p in state.problems
+        ],
+    }
