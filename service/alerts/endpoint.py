@@ -152,6 +152,8 @@ def notification(resource_type: str | None = None, resource_id: str | None = Non
         auth = _auth()
         auth.check(request.headers)  # before a byte of the body is read
         path = f"{resource_type}/{resource_id}" if resource_type else ""
+        if path and parse_reference(path) is None:
+            raise NotificationError("the URL must end in a FHIR type and id (e.g. Patient/123)")
         received = receive_notification(
             headers=request.headers,
             body=request.get_data(cache=False),

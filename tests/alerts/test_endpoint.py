@@ -117,6 +117,13 @@ def test_a_custom_header_and_a_rotation_of_secrets(
     assert post(app, f"{URL}/Patient/{patient}", headers={"Authorization": old}).status_code == 401
 
 
+@pytest.mark.parametrize("path", ["Patient/a b", "patient/1", "Patient/" + "1" * 65])
+def test_a_url_that_names_no_fhir_resource_is_a_400(app: Flask, path: str):
+    answer = post(app, f"{URL}/{path}")
+    assert answer.status_code == 400
+    assert answer.get_json(force=True)["resourceType"] == "OperationOutcome"
+
+
 def test_not_a_notification_is_a_400_operation_outcome(app: Flask):
     answer = post(app, body={"resourceType": "Bundle", "type": "searchset", "entry": []})
     assert answer.status_code == 400
