@@ -28,6 +28,7 @@ from typing import Any, Final
 
 from flask import Flask, current_app
 
+from service.alerts import metrics
 from service.alerts.documents import AlertContent, ehr_transaction, webhook_body
 from service.alerts.keys import PATIENT_SCOPE, TIER_RANKS, AlertFinding
 from service.alerts.outbox import EnqueueResult, Outbox
@@ -140,6 +141,7 @@ class Alerting:
         for content in alert_contents(view, trigger):
             result = self.outbox().enqueue(content.finding, self.documents(content))
             results.append(result)
+            metrics.enqueued(content.finding.tier, trigger, result.status)
             if result.created:
                 # The scope and tier only: the key's hash and the patient stay out of the log.
                 log.info(
@@ -156,6 +158,7 @@ class Alerting:
         try:
             return self.enqueue(view, trigger)
         except Exception as exc:
+            metrics.failed(trigger)
             log.error(
                 "alerts could not be enqueued (%s)",
                 type(exc).__name__,

@@ -133,6 +133,33 @@ def test_the_api_enqueues_one_alert_per_finding_however_often_it_is_assessed(mak
     assert alerted(app) == Counter({("T6", "emergent", "ehr"): 1, ("T6", "emergent", "webhook"): 1})
 
 
+def counted(app: Flask, name: str, **labels: str) -> float:
+    """A counter's value as /metrics shows it (0 when not yet counted)."""
+    text = app.test_client().get("/metrics").get_data(as_text=True)
+    wanted = ",".join(f'{k}="{v}"' for k, v in sorted(labels.items()))
+    line = next((x for x in text.splitlines() if x.startswith(f"{name}{{{wanted}}}")), None)
+    return float(line.split()[-1]) if line else 0.0
+
+
+def test_metrics_count_what_was_enqueued_and_what_failed(make_app, tmp_path):
+    app = alert_app(make_app, tmp_path)
+    labels = {"tier": "emergent", "trigger": "api"}
+    name = "noms_cds_alerts_enqueued_total"
+    before = [counted(app, name, outcome=o, **labels) for o in ("created", "duplicate")]
+    for _ in range(2):
+        post_bundle(app, demo_bundle("12-special-b-myeloma-myelopathy"))
+    after = [counted(app, name, outcome=o, **labels) for o in ("created", "duplicate")]
+    assert [b - a for a, b in zip(before, after, strict=True)] == [1, 1]
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("x")
+    broken = alert_app(
+        make_app, tmp_path / "b", DATABASE_URL=f"sqlite:///{blocker / 'noms.sqlite3'}"
+    )
+    failures = counted(broken, "noms_cds_alerts_enqueue_failures_total", trigger="api")
+    post_bundle(broken, demo_bundle("12-special-b-myeloma-myelopathy"))
+    assert counted(broken, "noms_cds_alerts_enqueue_failures_total", trigger="api") == failures + 1
+
+
 def test_a_new_alert_when_the_tier_rises_none_when_it_falls(make_app, tmp_path):
     app = alert_app(make_app, tmp_path, ALERT_CARE_TEAM="", FHIR_BASE_URL="")
     urgent = demo_bundle("07-r7-nsclc-high-grade-stable-fit")  # T9 urgent
