@@ -6,11 +6,13 @@ replicas share one outbox database; their logs go to files in the test's folder.
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import subprocess
 import sys
 import time
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -20,6 +22,7 @@ import requests
 
 from service.alerts.keys import ALERT_IDENTIFIER_SYSTEM
 from tests.alerts.helpers import WEBHOOK_SECRET
+from tests.cds import tokens
 from tests.conftest import free_port
 from tests.e2e.helpers import Admin
 
@@ -63,6 +66,15 @@ class Deployment:
             "NOMS_ALERT_READ_TIMEOUT": "1.5",
             "NOMS_WORKERS": "1",
             "NOMS_THREADS": "8",
+            # The CDS Hooks sandbox's key is trusted, and may have the EHR's data fetched.
+            "NOMS_CDS_ISSUERS": json.dumps(
+                {
+                    tokens.SANDBOX_ISSUER: {
+                        "jwks": tokens.sandbox_public_jwks(),
+                        "fhir_servers": [ehr],
+                    }
+                }
+            ),
         }
         self.env.pop("PROMETHEUS_MULTIPROC_DIR", None)
         self.processes: list[tuple[subprocess.Popen[str], IO[str]]] = []
@@ -123,6 +135,21 @@ def notify(base: str, patient: str, secret: str | None = SUBSCRIPTION_SECRET) ->
     """An empty R4 rest-hook ping to a per-patient Subscription endpoint of ``base``."""
     headers = {} if secret is None else {"Authorization": secret}
     return requests.post(f"{base}{NOTIFICATION}/Patient/{patient}", headers=headers, timeout=60)
+
+
+def patient_view(base: str, patient: str, fhir_server: str) -> requests.Response:
+    """A CDS Hooks patient-view call without prefetch: the replica reads ``fhir_server``."""
+    path = "/cds-services/spine-mets-noms"
+    body = {
+        "hook": "patient-view",
+        "hookInstance": str(uuid.uuid4()),
+        "fhirServer": fhir_server,
+        "context": {"userId": "Practitioner/example", "patientId": patient},
+    }
+    token = tokens.sign(tokens.sandbox_private_key(), base + path)
+    return requests.post(
+        base + path, json=body, headers={"Authorization": f"Bearer {token}"}, timeout=60
+    )
 
 
 def alert_resources(admin: Admin, resource_type: str) -> list[dict[str, Any]]:

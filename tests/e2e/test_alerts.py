@@ -1,7 +1,8 @@
 """Alerts end to end: real service replicas, a real delivery worker, the sandbox EHR, a webhook.
 
 Two ``noms-cds serve`` processes share one outbox (an SQLite file, and a real PostgreSQL server
-started from Debian's package); Subscription notifications and API calls reach both at once;
+started from Debian's package); CDS patient-view calls, Subscription notifications and API calls
+reach both at once;
 ``noms-cds deliver-alerts`` delivers to the sandbox FHIR store (over HTTP, with its fault
 switches) and to a loopback webhook receiver that verifies every signature.
 """
@@ -28,6 +29,7 @@ from tests.e2e.alerting import (
     alert_keys,
     alert_resources,
     notify,
+    patient_view,
     wait_until,
 )
 from tests.e2e.helpers import Admin
@@ -81,21 +83,27 @@ def test_two_replicas_make_one_alert_per_finding_and_the_worker_delivers_each_on
     patients = [admin.patient_id(stem) for stem in EXPECTED]
     calls = [(base, p) for _ in range(ROUNDS) for base in replicas for p in patients]
     with ThreadPoolExecutor(8) as pool:
+        # The CDS patient-view call first, at both replicas (it enqueues in the background),
+        # then the notifications and the API calls, all for the same findings.
+        cds = list(
+            pool.map(lambda call: patient_view(*call, admin.base_url), calls[: 2 * len(patients)])
+        )
         answers = list(pool.map(lambda call: notify(*call), calls))
-        # The API is a trigger too, for the same findings: still nothing twice.
         api = list(
             pool.map(
                 lambda p: requests.post(f"{replicas[1]}/api/patients/{p}/assessment", timeout=60),
                 patients,
             )
         )
-    assert [a.status_code for a in answers + api] == [200] * (len(answers) + len(api))
-    created = sum(a.json()["alerts"]["created"] for a in answers)
+    assert [a.status_code for a in answers + api + cds] == [200] * (
+        len(answers) + len(api) + len(cds)
+    )
+    assert all(a.json()["cards"] for a in cds)  # each patient has a spinal metastasis: a card
     expected = expected_keys(admin)
+    wait_until(lambda: len(outbox.deliveries()) >= 2 * len(expected), "every alert enqueued")
     assert Counter(d.alert_key for d in outbox.deliveries()) == Counter(
         {key: 2 for key in expected}
     )
-    assert created <= len(expected)  # the API calls may have created some first
 
     worker = deployment.deliver("worker", "--once")
     assert worker.wait(60) == 0, deployment.log("worker")
