@@ -35,6 +35,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
 
     import smart_app
     from service import api, cds
+    from service.alerts import endpoint as alerts_endpoint
     from service.cds import services
     from service.config import VARIABLES, load_settings
     from service.fhir.auth import backend_services_from_config
@@ -60,6 +61,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     with app.app_context():
         services.register(runtime)
     app.register_blueprint(api.bp)
+    alerts_endpoint.install(app, runtime)
     smart_app.install(app, runtime)
     if not settings.cds_issuers:
         logging.getLogger("noms_cds").warning(

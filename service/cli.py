@@ -197,6 +197,18 @@ def cmd_serve(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
     return 0  # not reached
 
 
+def cmd_deliver_alerts(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Run the alert delivery worker, configured by the NOMS_ variables (docs/alerts.md)."""
+    from service.alerts.deliver import deliver, report
+
+    if args.report:
+        state = report(load_settings())
+        json.dump(state, out, indent=2)
+        print(file=out)
+        return 1 if state["failing"] else 0
+    return deliver(load_settings(), once=args.once)
+
+
 def _auth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fhir-limit",
@@ -282,6 +294,21 @@ def build_parser() -> argparse.ArgumentParser:
         "from an NOMS_ environment variable (see the README); SIGTERM stops it gracefully.",
     )
     serve.set_defaults(handler=cmd_serve)
+
+    deliver = commands.add_parser(
+        "deliver-alerts",
+        help="deliver the alert outbox to the EHR and the webhook (settings from NOMS_ variables)",
+        description="Claim due alert deliveries from the outbox, send them, retry failures with "
+        "backoff; until SIGTERM, or with --once until nothing is due. Run one or more beside the "
+        "service (docs/alerts.md).",
+    )
+    deliver.add_argument("--once", action="store_true", help="stop when nothing is due")
+    deliver.add_argument(
+        "--report",
+        action="store_true",
+        help="print the outbox's state as JSON instead (exit status 1 when a delivery is failing)",
+    )
+    deliver.set_defaults(handler=cmd_deliver_alerts)
 
     demo = commands.add_parser("demo", help="assess the built-in demo patients")
     demo.add_argument(

@@ -34,7 +34,7 @@ _HASH_HEX_CHARS = 32  # 128 bits: collisions are out of reach for any number of 
 # A FHIR id is 1-64 of [A-Za-z0-9-.]; a reference is relative (Patient/id) or absolute.
 _PATIENT_REF_RE = re.compile(r"^(?:https?://[!-~]{1,400}/)?Patient/[A-Za-z0-9.\-]{1,64}$")
 _KEY_RE = re.compile(
-    rf"^alert-(?:{PATIENT_SCOPE}|[CTLS][0-9]{{1,2}})-(?:{'|'.join(TIER_RANKS)})-[0-9a-f]{{32}}$"
+    rf"^alert-(?:{PATIENT_SCOPE}|sacrum|coccyx|[CTLS][0-9]{{1,2}})-(?:{'|'.join(TIER_RANKS)})-[0-9a-f]{{32}}$"
 )
 
 

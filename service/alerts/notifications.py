@@ -25,13 +25,13 @@ subscription's query again".
 
 from __future__ import annotations
 
-import hmac
 import re
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Literal
 
-from service.alerts.errors import NotificationError, NotificationUnauthorized
+from service.alerts.errors import NotificationError
+from service.alerts.notification_auth import NotificationAuth, header_value
 from service.errors import InvalidJson, JsonTooDeep
 from service.fhir import jsonio
 
@@ -39,8 +39,6 @@ MAX_NOTIFICATION_BYTES = 1_000_000
 MAX_EVENTS = 1000
 MAX_ENTRIES = 1000
 ACCEPTED_MEDIA_TYPES = ("application/fhir+json", "application/json")
-#: Shortest accepted header value: a secret must not be guessable.
-MIN_SECRET_CHARS = 16
 
 Kind = Literal["handshake", "heartbeat", "event"]
 Format = Literal["r4-rest-hook", "backport-r4", "backport-r4b", "r5"]
@@ -50,60 +48,10 @@ _KINDS: dict[str, Kind] = {
     "heartbeat": "heartbeat",
     "event-notification": "event",
 }
-_HEADER_NAME_RE = re.compile(r"^[A-Za-z0-9!#$%&'*+.^_`|~-]{1,64}$")
 _REFERENCE_RE = re.compile(
     r"^(?:(?P<base>https?://[!-~]+?)/)?(?P<type>[A-Z][A-Za-z]{1,63})/(?P<id>[A-Za-z0-9.\-]{1,64})"
     r"(?:/_history/(?P<version>[A-Za-z0-9.\-]{1,64}))?$"
 )
-
-
-@dataclass(frozen=True, slots=True)
-class NotificationAuth:
-    """The secret header a Subscription sends with every notification.
-
-    Attributes:
-        header: the header's name (``Authorization``, or a custom one such as ``X-Api-Key``).
-        values: the accepted values (several while a secret is rotated), e.g.
-            ``("Bearer 3c5f...",)``; each at least 16 characters.
-    """
-
-    header: str
-    values: tuple[str, ...] = field(repr=False)
-
-    def __post_init__(self) -> None:
-        if not _HEADER_NAME_RE.match(self.header or ""):
-            raise ValueError("the notification header name is not a valid HTTP header name")
-        values = (self.values,) if isinstance(self.values, str) else tuple(self.values)
-        if not values or any(
-            not isinstance(v, str) or len(v.strip()) < MIN_SECRET_CHARS for v in values
-        ):
-            raise ValueError(
-                f"each accepted notification header value needs {MIN_SECRET_CHARS}+ characters"
-            )
-        object.__setattr__(self, "values", tuple(v.strip() for v in values))
-
-    @classmethod
-    def from_header_line(cls, line: str) -> NotificationAuth:
-        """From a Subscription's header line, e.g. ``"Authorization: Bearer <secret>"``."""
-        name, sep, value = line.partition(":")
-        if not sep:
-            raise ValueError("a header line is 'Name: value'")
-        return cls(name.strip(), (value.strip(),))
-
-    def check(self, headers: Mapping[str, str]) -> None:
-        """Raise :class:`NotificationUnauthorized` unless the header carries an accepted value.
-
-        Every accepted value is compared, in constant time, whatever the first comparison gave.
-        """
-        received = _header(headers, self.header)
-        if received is None:
-            raise NotificationUnauthorized()
-        given = received.strip().encode("utf-8")
-        matched = False
-        for value in self.values:
-            matched |= hmac.compare_digest(given, value.encode("utf-8"))
-        if not matched:
-            raise NotificationUnauthorized()
 
 
 @dataclass(frozen=True, slots=True)
@@ -185,14 +133,6 @@ class Notification:
         return tuple(dict.fromkeys(e.patient.relative for e in self.events if e.patient))
 
 
-def _header(headers: Mapping[str, str], name: str) -> str | None:
-    value = headers.get(name)
-    if value is None:
-        wanted = name.lower()
-        value = next((v for k, v in headers.items() if k.lower() == wanted), None)
-    return value
-
-
 def parse_reference(value: object) -> ResourceReference | None:
     """A FHIR reference string as :class:`ResourceReference`; ``None`` when it is not one."""
     if not isinstance(value, str) or len(value) > 2048:
@@ -241,7 +181,7 @@ def receive_notification(
         raise NotificationError(f"notification larger than {max_bytes} bytes", status=413)
     if not body.strip():
         return Notification(kind="event", format="r4-rest-hook")
-    media_type = (_header(headers, "Content-Type") or "").split(";")[0].strip().lower()
+    media_type = (header_value(headers, "Content-Type") or "").split(";")[0].strip().lower()
     if media_type and media_type not in ACCEPTED_MEDIA_TYPES:
         raise NotificationError("notifications must be FHIR JSON", status=415)
     try:
@@ -270,11 +210,11 @@ def _rest_hook_resource(resource: dict[str, Any], path: str) -> Notification:
         named = parse_reference(path.strip("/"))
         if named is None or named.relative != focus.relative:
             raise NotificationError("the URL names another resource than the body")
-    event = NotificationEvent(None, None, focus, _patient_of(resource))
+    event = NotificationEvent(None, None, focus, patient_of(resource))
     return Notification(kind="event", format="r4-rest-hook", events=(event,))
 
 
-def _patient_of(resource: Any) -> ResourceReference | None:
+def patient_of(resource: Any) -> ResourceReference | None:
     """The patient a resource is about: itself, or its ``subject``/``patient`` if a Patient."""
     if not isinstance(resource, dict):
         return None
@@ -441,7 +381,7 @@ def _event(raw: RawEvent, included: Mapping[str, dict[str, Any]]) -> Notificatio
     else:
         patient = next((ref for ref in context if ref.resource_type == "Patient"), None)
         if patient is None:
-            patient = _patient_of(focus_resource)
+            patient = patient_of(focus_resource)
     return NotificationEvent(
         number=_integer(number),
         timestamp=timestamp if isinstance(timestamp, str) else None,

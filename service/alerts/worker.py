@@ -9,8 +9,8 @@ expire, after which the deliveries are claimed and sent again (at least once, do
         --ehr-base https://ehr.example.org/fhir --ehr-token-file /run/secrets/ehr-token \\
         --webhook-url https://hooks.example.org/spine --webhook-secret-file /run/secrets/hook
 
-(the ``noms-cds deliver-alerts`` command will take the same settings from the service's
-configuration.)
+(``noms-cds deliver-alerts``, :mod:`service.alerts.deliver`, runs the same worker with the
+service's ``NOMS_`` settings instead.)
 """
 
 from __future__ import annotations

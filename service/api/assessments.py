@@ -21,6 +21,7 @@ from typing import Any, Final
 from flask import Response, current_app, jsonify, request
 
 from service import workflow
+from service.alerts import triggers as alert_triggers
 from service.api.blueprint import bp
 from service.errors import NotConfigured, RequestError
 from service.fhir.client import FhirClient
@@ -77,7 +78,7 @@ def _write_requested() -> bool:
 
 def _answer(report: workflow.Report, write: WriteReport | None = None) -> dict[str, Any]:
     body: dict[str, Any] = {
-        "assessment": report_view(report).to_json(),
+        "assessment": alert_triggers.api_assessed(report_view(report)).to_json(),
         "results": report.collection_bundle(),
     }
     if write is not None:

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
+from service.alerts import triggers as alert_triggers
 from service.cds import cds_runtime
 from service.cds.cards import CardSettings, order_cards, patient_view_cards
 from service.cds.descriptions import SPINE_METS_NOMS, SPINE_METS_ORDERS
@@ -52,7 +53,7 @@ class NomsServices:
 
     def patient_view(self, request: HookRequest) -> CdsResponse:
         """patient-view."""
-        view = self._view(request)
+        view = alert_triggers.cds_assessed(self._view(request))  # alerts (docs/alerts.md)
         worklist.note_view(view, "cds-patient-view", request.fhir_server)
         return {"cards": patient_view_cards(view, self.cards)}
 

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from service.config.alerts import AlertSettings, alert_settings
 from service.config.issuers import TrustedIssuer
 from service.config.parsers import PREFIX, fail, path
 from service.config.smart import SmartSettings, smart_settings
@@ -50,6 +51,7 @@ class Settings:
     fhir_base_url: str | None
     fhir_backend_config: Path | None
     smart: SmartSettings  # the SMART app's registration (service/config/smart.py)
+    alerts: AlertSettings  # alerts to the spine team (service/config/alerts.py)
     pathway_target_days: int = 56  # the worklist's time-to-treatment target (docs/worklist.md)
     fhir_limits: Limits = field(default_factory=Limits)  # NOMS_FHIR_<LIMIT> (limits.py)
 
@@ -139,6 +141,7 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         fhir_base_url=values["FHIR_BASE_URL"],
         fhir_backend_config=values["FHIR_BACKEND_CONFIG"],
         smart=smart_settings(values),
+        alerts=alert_settings(values),
         pathway_target_days=values["PATHWAY_TARGET_DAYS"],
         fhir_limits=fhir_limits,
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from service.config import parsers as p
+from service.config.alerts import ALERT_VARIABLES
 from service.config.issuers import issuers
 from service.config.smart import SMART_VARIABLES
 from service.config.variable import Variable
@@ -185,4 +186,5 @@ VARIABLES: Final[tuple[Variable, ...]] = (
         "private_key, kid, scope; docs/integration.md)",
     ),
     *SMART_VARIABLES,  # the SMART app's registration (service/config/smart.py)
+    *ALERT_VARIABLES,  # alerts to the spine team (service/config/alerts.py)
 )

@@ -32,3 +32,19 @@ def receiver() -> Iterator[WebhookReceiver]:
     """A loopback webhook receiver that verifies signatures."""
     with webhook_receiver() as running:
         yield running
+
+
+@pytest.fixture(scope="module")
+def demo_ehr() -> Iterator[RunningStore]:
+    """The sandbox FHIR store seeded with the demo patients, on a loopback port."""
+    with serve_store(StoreConfig()) as running:
+        yield running
+
+
+@pytest.fixture
+def demo_admin(demo_ehr: RunningStore) -> Iterator[Admin]:
+    """The demo store's admin API, after a reset (the demo patients, no faults)."""
+    admin = Admin(demo_ehr.admin_url, demo_ehr.base_url)
+    admin.reset()
+    yield admin
+    admin.http.close()
