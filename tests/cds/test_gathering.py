@@ -173,6 +173,30 @@ def test_warnings_and_other_types_in_a_searchset_are_kept_as_issues():
     ]
 
 
+def test_prefetch_outcome_text_is_cleaned_and_the_lent_token_redacted():
+    # The text comes from the EHR: the call's own token, echoed, is redacted before the text is
+    # bounded (a cut at 200 characters must not leave the token's prefix), controls removed.
+    token = "lent-token-" + "s" * 40
+    text = "x" * 180 + " echo " + token + "\x1b[31m"
+    prefetch = dict.fromkeys(KEYS)
+    prefetch["conditions"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "OperationOutcome",
+                    "issue": [{"severity": "warning", "code": "incomplete", "diagnostics": text}],
+                }
+            }
+        ],
+    }
+    request = hook_request("p1", prefetch, "https://ehr.example.org/fhir", token=token)
+    data, _ = from_prefetch(request)
+    (issue,) = data.issues
+    assert "lent-tok" not in issue.message and "\x1b" not in issue.message
+
+
 def test_no_prefetch_and_no_fhir_server_is_data_unavailable():
     with pytest.raises(DataUnavailable, match="the prefetch lacks patient, conditions"):
         gather(hook_request("p1"), settings_for())
