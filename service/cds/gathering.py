@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from service.cds.descriptions import PATIENT_ID_IN_TEMPLATE, PATIENT_QUERIES, PrefetchQuery
@@ -182,17 +182,21 @@ def _client(
 
 
 def cds_limits(settings: Settings) -> Limits:
-    """The FHIR client's bounds for a CDS call: the whole fetch within NOMS_CDS_FHIR_TIMEOUT,
-    one retry, short waits (CDS Hooks asks for answers in about 500 ms)."""
+    """The FHIR client's bounds for a CDS call: the configured limits (``NOMS_FHIR_<LIMIT>``,
+    docs/integration.md), with the time ones tightened so the whole fetch ends within
+    NOMS_CDS_FHIR_TIMEOUT, one retry and short waits (CDS Hooks asks for answers in about
+    500 ms). A configured limit that is already tighter stays."""
     seconds = float(settings.cds_fhir_timeout)
-    return Limits(
-        connect_timeout=min(5.0, seconds),
-        read_timeout=seconds,
-        request_deadline=seconds,
-        gather_deadline=seconds,
-        retries=1,
-        retry_wait_budget=min(1.0, seconds),
-        max_pages=10,
+    limits = settings.fhir_limits
+    return replace(
+        limits,
+        connect_timeout=min(limits.connect_timeout, 5.0, seconds),
+        read_timeout=min(limits.read_timeout, seconds),
+        request_deadline=min(limits.request_deadline, seconds),
+        gather_deadline=min(limits.gather_deadline, seconds),
+        retries=min(limits.retries, 1),
+        retry_wait_budget=min(limits.retry_wait_budget, 1.0, seconds),
+        max_pages=min(limits.max_pages, 10),
     )
 
 

@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from service.cds.descriptions import PATIENT_QUERIES, SPINE_METS_NOMS
-from service.cds.gathering import from_prefetch, gather
+from service.cds.gathering import cds_limits, from_prefetch, gather
 from service.cds.hooks import parse_hook_request
 from service.cds.jwt import VerifiedCaller
 from service.config import load_settings
@@ -225,3 +225,16 @@ def test_an_unknown_patient_is_not_found(fhir_store, store_admin):
     settings = settings_for(fhir_store.base_url)
     with pytest.raises(FhirNotFound):
         gather(hook_request("no-such-patient", None, fhir_store.base_url), settings)
+
+
+def test_cds_calls_keep_the_configured_limits_and_tighten_only_the_times():
+    # docs/integration.md: NOMS_FHIR_<LIMIT> bounds every FHIR client, the CDS one included;
+    # a CDS call then ends within NOMS_CDS_FHIR_TIMEOUT.
+    settings = load_settings(
+        {"FHIR_MAX_RESPONSE_BYTES": "4096", "FHIR_GATHER_DEADLINE": "3", "CDS_FHIR_TIMEOUT": "8"},
+        prefix="",
+    )
+    limits = cds_limits(settings)
+    assert limits.max_response_bytes == 4096  # configured, kept
+    assert limits.gather_deadline == 3  # configured tighter than the CDS timeout, kept
+    assert limits.request_deadline == 8 and limits.retries == 1 and limits.max_pages == 10
