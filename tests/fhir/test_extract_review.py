@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from service.domain.assessment import assess
 from service.domain.findings import OutOfScope
 from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
@@ -77,9 +78,14 @@ def test_15_1_the_level_record_is_the_source_and_a_disagreement_is_a_conflict():
 
 
 def test_15_1_a_finding_recorded_where_it_cannot_arise_is_reported_not_used():
+    # Kept as recorded (so the patient's urgency sees a finding no level explains), but no
+    # input of the level: not applicable there.
     x = run(spine_met("m", "L3"), so_obs("my", "myelopathy", boolean=True, level="L3"))
-    assert lesion(x, "L3").myelopathy is None
+    assert lesion(x, "L3").myelopathy is True
     assert any("cannot arise" in i.message and i.resource == "Observation/my" for i in x.issues)
+    (la,) = assess(x.findings).levels
+    assert not la.neurology.myelopathy.applicable
+    assert "L3/myelopathy" not in la.noms_inputs
 
 
 # --- docs/clinical-rules.md §15.6 primary cancer

@@ -140,6 +140,8 @@ class Inputs:
             disagree (see ``primaries_on_record``).
         primaries_on_record: How many active primary cancers the chart holds.
         leptomeningeal: Leptomeningeal disease is on record (docs/clinical-rules.md §15.11).
+        prior_radiation_possible: Radiotherapy whose site is not given is on record, so it may
+            have covered this level (docs/clinical-rules.md §15.9).
         chordoma: The primary is a chordoma (special case J).
         conflicting: Names of inputs used here whose sources disagree.
         preliminary: Names of inputs used here that are preliminary.
@@ -154,6 +156,7 @@ class Inputs:
     surgical_candidate: bool | None = None
     prior_radiation: bool | None = None
     prior_radiation_adjacent: tuple[Level, ...] = ()
+    prior_radiation_possible: bool = False
     out_of_scope: OutOfScope | None = None
     leptomeningeal: bool = False
     primaries_on_record: int = 1

@@ -6,17 +6,27 @@ from service.domain.levels import Level
 from service.domain.noms.model import Inputs, Radiation
 
 
-def prior_radiation_unknown(radiation: Radiation) -> str:
+def prior_radiation_unknown(radiation: Radiation, possible: bool = False) -> str:
     """What would change if the level had been irradiated (never contradicting the plan)."""
     change = (
         "SRS re-irradiation replaces cEBRT"
         if radiation is Radiation.CEBRT
         else "the SRS becomes a re-irradiation"
     )
+    if possible:
+        return f"{UNSITED_RADIATION} if it did, {change} (special case H)."
     return (
         "Prior radiation at this level is not recorded: if the level was irradiated before, "
         f"{change} and radiation oncology reviews the cord dose (special case H)."
     )
+
+
+# docs/clinical-rules.md §15.9: radiotherapy on record whose site is not given may have covered
+# any level; it is said, never dropped.
+UNSITED_RADIATION = (
+    "Radiotherapy without a body site (or at a vertebra without its level) is on record: it may "
+    "have covered this level; record the treated levels;"
+)
 
 
 SINS_CONSULTATION = (

@@ -104,7 +104,9 @@ def recommend(inputs: Inputs) -> Recommendation:
 
     if inputs.prior_radiation is None and radiation in (Radiation.CEBRT, Radiation.SRS):
         missing.append("prior-radiation")
-        lines.append(rationale.prior_radiation_unknown(radiation))
+        lines.append(rationale.prior_radiation_unknown(radiation, inputs.prior_radiation_possible))
+    elif inputs.prior_radiation is None and inputs.prior_radiation_possible:
+        lines.append(rationale.UNSITED_RADIATION.removesuffix(";") + ".")
     lines.extend(inputs.escc.notes)
 
     flags = _flags(inputs, list(outcomes.values()), stability_conflict, lines)

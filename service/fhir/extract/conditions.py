@@ -15,7 +15,7 @@ from service.domain.histology import (
     SiteProfile,
     classify,
 )
-from service.domain.levels import Level
+from service.domain.levels import Level, SpinalArea
 from service.domain.metastases import Organ
 from service.fhir import codes
 from service.fhir.extract.collector import Collector
@@ -24,6 +24,7 @@ from service.fhir.extract.elements import (
     codings,
     condition_when,
     site_codes,
+    spinal_areas,
     vertebral_levels,
 )
 from service.fhir.extract.references import identity
@@ -42,8 +43,10 @@ class Conditions:
     # Cancers that cannot be the primary (non-melanoma skin, in situ): listed, never used.
     other_cancers: list[tuple[str, str]] = field(default_factory=list)
     spinal_levels: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
-    spinal_without_level: list[str] = field(default_factory=list)
+    # Spinal metastases without a level, with the area their body site names (§15.2).
+    spinal_without_level: list[tuple[str, SpinalArea]] = field(default_factory=list)
     bone_unknown_site: list[str] = field(default_factory=list)
+    cord_compression_without_level: list[str] = field(default_factory=list)
     extraspinal_bone_sites: list[tuple[str, str]] = field(default_factory=list)
     organ_sites: dict[Organ, list[str]] = field(default_factory=lambda: defaultdict(list))
     cord_compression: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -103,6 +106,63 @@ def _label(coding: dict[str, Any]) -> str:
     return text or f"cancer coded {system} {coding.get('code')}"
 
 
+# docs/clinical-rules.md §15.6: a SNOMED CT cancer code outside the mapping table is still a
+# cancer on record. Without the mCODE profile, the chart's own words say so: a display naming a
+# malignancy, and none of the words that make it something other than a diagnosis of one.
+_MALIGNANT_WORDS = (
+    "malignant",
+    "carcinoma",
+    "cancer",
+    "sarcoma",
+    "lymphoma",
+    "myeloma",
+    "melanoma",
+    "leukemia",
+    "leukaemia",
+    "mesothelioma",
+    "blastoma",
+    "seminoma",
+    "chordoma",
+    "plasmacytoma",
+)
+_NOT_A_CANCER_DIAGNOSIS = (
+    "suspected",
+    "history",
+    "benign",
+    "in situ",
+    "secondary",
+    "metasta",
+    "screening",
+    "risk",
+    "family",
+    "fear",
+    "uncertain",
+    "premalignant",
+    "pre-malignant",
+    "(situation)",
+    "(finding)",
+    "(procedure)",
+)
+
+
+def _names_a_malignancy(text: Any) -> bool:
+    if not isinstance(text, str):
+        return False
+    words = text.lower()
+    return any(w in words for w in _MALIGNANT_WORDS) and not any(
+        w in words for w in _NOT_A_CANCER_DIAGNOSIS
+    )
+
+
+def _marked_primary_cancer(cond: dict[str, Any]) -> bool:
+    """The chart marks the Condition as a primary cancer: the mCODE profile, any version."""
+    profiles = (cond.get("meta") or {}).get("profile") or []
+    return any(
+        isinstance(p, str) and p.partition("|")[0] == codes.MCODE_PRIMARY_CANCER_PROFILE
+        for p in profiles
+    )
+
+
 def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
     """What a primary-cancer Condition says, or None when it is not one."""
     site: SiteProfile | None = None
@@ -110,9 +170,7 @@ def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
     morphology: str | None = None
     unmapped: str | None = None
     not_candidate: str | None = None
-    is_cancer = codes.MCODE_PRIMARY_CANCER_PROFILE in (
-        (cond.get("meta") or {}).get("profile") or []
-    )
+    is_cancer = _marked_primary_cancer(cond)
     for coding in codings(cond.get("code")):
         system, code = coding.get("system"), coding.get("code") or ""
         found = None
@@ -129,6 +187,8 @@ def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
             found = codes.PRIMARY_SNOMED[code]
         elif system == codes.SNOMED and code:
             unmapped = unmapped or _label(coding)
+            if _names_a_malignancy(coding.get("display")):
+                is_cancer = True
         if found:
             if site is None or site is UNSPECIFIED_SITE:
                 site = found.site
@@ -229,9 +289,13 @@ def read_conditions(conditions: list[dict[str, Any]], c: Collector) -> Condition
             for level in levels:
                 out.cord_compression[level].append(ref)
             if not levels:
+                # docs/clinical-rules.md §15.2: high-grade compression somewhere; the patient's
+                # urgency counts it even though no level can.
+                out.cord_compression_without_level.append(ref)
                 c.note(
                     "warning",
-                    "spinal cord compression without a vertebral level: not attributed to a level",
+                    "spinal cord compression without a vertebral level: not attributed to a "
+                    "level; the patient's urgency counts it (record the level)",
                     ref,
                 )
             continue
@@ -313,13 +377,22 @@ def _read_metastasis(
             # silently as extraspinal bone.
             out.out_of_scope[Level.COCCYX] = (OutOfScope.COCCYGEAL, ref)
         return
-    if codes.SCT_SECONDARY_VERTEBRAL_COLUMN in snomed:
-        out.spinal_without_level.append(ref)
+    spinal_sites = set(codes.LEVEL_BY_SNOMED) | set(codes.SPINAL_AREA_BY_SNOMED)
+    areas = spinal_areas(cond.get("bodySite"))
+    vertebral_column = codes.SCT_SECONDARY_VERTEBRAL_COLUMN in snomed
+    if (areas and (bone or generic)) or vertebral_column:
+        # docs/clinical-rules.md §15.2: a metastasis coded to a spinal region, a junction or the
+        # column is spinal disease whose level is not given, never extraspinal bone.
+        areas = areas or [SpinalArea.VERTEBRAL_COLUMN]
+        out.spinal_without_level.extend((ref, area) for area in areas)
         c.note(
             "warning",
-            "spinal metastasis without a vertebral level: counted, but no level can be assessed",
+            f"spinal metastasis in the {', '.join(a.label for a in areas)} without a vertebral "
+            "level: counted, but no level can be assessed (record the level)",
             ref,
         )
+        if bone:
+            out.extraspinal_bone_sites.extend((ref, s) for s in sites if s not in spinal_sites)
         return
     organs = {codes.ORGAN_BY_SNOMED[s] for s in sites if s in codes.ORGAN_BY_SNOMED}
     organs |= {o for code in icd if (o := _organ_of_icd(code))}
@@ -327,14 +400,15 @@ def _read_metastasis(
     for organ in organs:
         out.organ_sites[organ].append(ref)
     if bone:
-        non_spinal = [s for s in sites if s not in codes.LEVEL_BY_SNOMED]
+        non_spinal = [s for s in sites if s not in spinal_sites]
         if non_spinal:
             out.extraspinal_bone_sites.extend((ref, s) for s in non_spinal)
         else:
             out.bone_unknown_site.append(ref)
             c.note(
-                "information",
-                "bone metastasis without a body site: counted as a bone metastasis of unknown site",
+                "warning",
+                "bone metastasis without a body site: it may be spinal, so the patient's urgency "
+                "stays open (record its site)",
                 ref,
             )
 
