@@ -842,7 +842,8 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     cores = {core(r) for r in done.values()}
     if len(cores) == 1:
         assert core(rec) == cores.pop()
-    elif len({c[:3] for c in cores}) == 1 and next(iter(cores))[0] is SEPARATION_SRS:
+    elif len({c[:3] for c in cores}) == 1 and next(iter(cores))[0] is not NEEDS:
+        # Only the stabilization differs (docs/clinical-rules.md §9.6): the plan stands.
         assert core(rec) == (*next(iter(cores))[:3], CONSULT)
     else:
         # §15.4: a part is stated when every defined completion agrees on it.
@@ -883,6 +884,48 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     assert (Flag.SINS_INDETERMINATE in rec.flags) is (
         situation["m"] == "potentially-unstable" and situation["call"] is None
     )
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/clinical-rules.md §9.6 and §15.4: when every completion agrees on the plan, its radiation
+# and its surgery, and only the stabilization differs, the plan stands (the surgeon settles the
+# stabilization). Not only for separation surgery: special cases C and A call for decompression
+# whatever the stability.
+
+STABILIZATION_ONLY = [
+    # id, inputs (SINS unknown unless said), (plan, radiation, surgery, stabilization)
+    ("special-c-sins-unknown", make(UNKNOWN, grade=Grade.G3, myelopathy=True, m="unknown"),
+     (URGENT, RAD_UNDET, DECOMPRESSION, CONSULT)),
+    ("special-c-sins-7-12", make(UNKNOWN, grade=Grade.G3, myelopathy=True,
+                                 m="potentially-unstable"),
+     (URGENT, RAD_UNDET, DECOMPRESSION, CONSULT)),
+    ("special-c-s-not-recorded-sins-unknown",
+     make(UNKNOWN, grade=Grade.G2, myelopathy=True, m="unknown", s=None),
+     (URGENT, RAD_UNDET, DECOMPRESSION, CONSULT)),
+    ("special-a-sins-unknown", make(SOLID, grade=Grade.G3, myelopathy=True, m="unknown"),
+     (URGENT, CEBRT, DECOMPRESSION, CONSULT)),
+    ("separation-sins-unknown", make(RES, grade=Grade.G3, m="unknown"),
+     (SEPARATION_SRS, SRS, SEPARATION, CONSULT)),
+    # Negatives: the plan itself differs with the stability (R5 vs R6), or surgery does (A with
+    # S unknown): a clinician decides, the parts all completions agree on are stated.
+    ("r5-or-r6", make(SOLID, grade=Grade.G3, m="unknown"), (NEEDS, CEBRT, NO_SURGERY, STAB_UNDET)),
+    ("special-a-s-unknown", make(SOLID, grade=Grade.G3, myelopathy=True, s=None),
+     (NEEDS, CEBRT, SURG_UNDET, NO_STAB)),
+    ("special-c-s-unable", make(UNKNOWN, grade=Grade.G3, myelopathy=True, m="unknown", s=False),
+     (NEEDS, RAD_UNDET, SURG_UNDET, STAB_UNDET)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [row[1:] for row in STABILIZATION_ONLY],
+    ids=[row[0] for row in STABILIZATION_ONLY],
+)
+def test_a_plan_that_differs_only_in_stabilization_stands(inputs: noms.Inputs, expected: tuple):
+    rec = noms.recommend(inputs)
+    assert core(rec) == expected
+    if rec.plan is not NEEDS:
+        assert any("surgeon" in line and "stabiliz" in line for line in rec.rationale)
 
 
 # ---------------------------------------------------------------------------------------------

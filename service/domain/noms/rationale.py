@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from service.domain.levels import Level
-from service.domain.noms.model import Inputs, Radiation
+from service.domain.noms.model import Inputs, Radiation, Surgery
 
 
 def prior_radiation_unknown(radiation: Radiation, possible: bool = False) -> str:
@@ -33,9 +33,18 @@ SINS_CONSULTATION = (
     "SINS is 7 or more (potentially unstable) and no surgeon's call is recorded: "
     "surgical consultation recommended."
 )
-SEPARATION_STABILIZATION = (
-    "Whether the separation surgery must also stabilize an unstable spine is the surgeon's call."
-)
+
+
+def stabilization_by_surgeon(surgery: Surgery) -> str:
+    """The line for a plan that stands while only its stabilization is open (§9.6, §15.4)."""
+    what = {
+        Surgery.SEPARATION: "the separation surgery",
+        Surgery.URGENT_DECOMPRESSION: "the urgent decompression",
+    }.get(surgery, "the plan")
+    return (
+        f"The plan is the same whatever the stability; whether {what} must also stabilize the "
+        "spine is the surgeon's call."
+    )
 
 
 def inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:
