@@ -672,11 +672,17 @@ def not_candidate_primary_icd(code: str) -> str | None:
 _BASAL_CELL: Final = range(8090, 8099)
 
 
-def not_candidate_morphology(code: str) -> str | None:
-    """Why an ICD-O-3 morphology rules a cancer out as primary (in situ /2, basal cell), or None."""
+def not_candidate_morphology(code: str, *, site_named: bool = False) -> str | None:
+    """Why an ICD-O-3 morphology rules a cancer out as primary (in situ /2, basal cell), or None.
+
+    A basal cell morphology means a skin cancer only where the site is skin or not named
+    (docs/clinical-rules.md §15.6): with another site (``site_named``) it is that site's cancer.
+    """
     morphology, _, behaviour = code.strip().partition("/")
     if behaviour == "2":
         return "in-situ neoplasm, not a candidate primary"
+    if site_named:
+        return None
     if morphology.isdigit() and int(morphology) in _BASAL_CELL:
         return "basal cell carcinoma (non-melanoma skin cancer), not a candidate primary"
     return None

@@ -175,8 +175,9 @@ CORE_ROWS = [
     # R7: high-grade, radioresistant, stable, able -> separation surgery then SRS.
     ("R7", make(RES, grade=None, cord=True),
      (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7",))),
+    # Myelopathy from a solid tumour: special case F is cited with the row (§9.4).
     ("R7-with-myelopathy", make(RES, grade=Grade.G2, myelopathy=True),
-     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7",))),
+     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-F"))),
     # R8: ... unable to tolerate surgery -> cEBRT.
     ("R8", make(RES, grade=None, cord=True, s=False),
      (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R8",))),
@@ -274,6 +275,18 @@ SPECIAL_ROWS = [
      (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-F"))),
     ("F-grade-3-unstable", make(RES, grade=Grade.G3, m="unstable"),
      (SEPARATION_SRS, SRS, SEPARATION, STAB, ("R9", "special-F"))),
+    # F, second half (docs/clinical-rules.md §9.4): myelopathy from a solid tumour requires
+    # surgery too; radioresistant tumours are solid, so R7/R9 with myelopathy cite F at ESCC 2.
+    ("F-grade-2-with-myelopathy", make(RES, grade=Grade.G2, myelopathy=True),
+     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-F"))),
+    ("F-grade-2-ces-unstable", make(RES, grade=Grade.G2, ces=True, m="unstable", level=Level.L1),
+     (SEPARATION_SRS, SRS, SEPARATION, STAB, ("R9", "special-F"))),
+    # Negatives: no surgery (unable) is no F; ESCC 2 without myelopathy is E, not F.
+    ("F-not-when-unable", make(RES, grade=Grade.G2, myelopathy=True, s=False),
+     (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R8",))),
+    ("F-not-for-grade-2-without-myelopathy", make(RES, grade=Grade.G2),
+     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-E"),
+      (Flag.HYPOFRACTIONATED_SRS_OPTION,))),
     # G: radioresistant, ESCC 0–1c -> SRS rather than en bloc resection (with R3/R4 above).
     ("G-grade-1c", make(RES, grade=Grade.G1C),
      (SRS_PLAN, SRS, NO_SURGERY, NO_STAB, ("R3", "special-G"), (Flag.ESCC_1C,))),
@@ -718,7 +731,9 @@ def reference(o, grade, cord, neuro, unstable, able, prior, level=Level.T9):
             flags.add(Flag.HYPOFRACTIONATED_SRS_OPTION)
         if able:
             radiation, surgery = SRS, SEPARATION
-            rules = ["R9" if unstable else "R7"] + (["special-F"] if grade is Grade.G3 else [])
+            # F: ESCC 3, or myelopathy from a solid tumour (radioresistant tumours are solid).
+            f = grade is Grade.G3 or neuro
+            rules = ["R9" if unstable else "R7"] + (["special-F"] if f else [])
         else:
             radiation, surgery, rules = CEBRT, NO_SURGERY, ["R10" if unstable else "R8"]
         rules += ["special-E"] if option else []

@@ -60,6 +60,9 @@ def level_completions(case: dict):
     grades = [case["grade"]] if case["grade"] else (
         [Grade.G2, Grade.G3] if case["cord"] else list(Grade)
     )  # fmt: skip
+    if case["grade"] in escc.LOW_GRADES and case["cord"]:
+        # Conflicting records: either the grade or the cord compression diagnosis holds.
+        grades += [Grade.G2, Grade.G3]
     choices = {
         "grade": grades,
         "myelopathy": [case["myelopathy"]] if case["myelopathy"] is not None else [True, False],

@@ -81,6 +81,20 @@ ROWS = [
     ("sins-unknown-may-be-urgent", level(Grade.G0, answers=NONE_OF),
      (Tier.ROUTINE, Tier.URGENT), ("sins-pain", "sins-bone-lesion", "sins-alignment",
                                    "sins-collapse", "sins-posterolateral"), None),
+    # A cord compression diagnosis contradicting a low grade (docs/clinical-rules.md §15.2,
+    # §15.7): the plan follows the graded finding, but until the conflict is settled the higher
+    # tier stays possible and the headline says what conflicts, never a plain low grade.
+    ("conflicting-1a-and-cord-compression", level(Grade.G1A, cord=True),
+     (Tier.ROUTINE, Tier.URGENT), ("escc-conflict",),
+     "POSSIBLY URGENT: record which compression record holds (the ESCC grade or the spinal cord "
+     "compression diagnosis) at T4"),
+    ("conflicting-1a-and-cord-compression-with-myelopathy",
+     level(Grade.G1A, cord=True, myelopathy=True), (Tier.ROUTINE, Tier.EMERGENT),
+     ("escc-conflict",), "POSSIBLY EMERGENT: record which compression record holds (the ESCC "
+     "grade or the spinal cord compression diagnosis) at T4"),
+    ("no-conflict-grade-2-and-cord-compression", level(Grade.G2, cord=True),
+     (Tier.URGENT, Tier.URGENT), (), "URGENT: high-grade compression (ESCC 2) without myelopathy "
+     "at T4"),
     ("coccyx-routine", level(at=Level.COCCYX, scope=OutOfScope.COCCYGEAL),
      (Tier.ROUTINE, Tier.ROUTINE), (), None),
     ("intramedullary-for-a-clinician", level(scope=OutOfScope.INTRAMEDULLARY),

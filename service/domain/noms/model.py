@@ -21,7 +21,7 @@ REFERENCE: Final = (
     "Laufer I et al. Oncologist 2013;18(6):744-751, doi:10.1634/theoncologist.2012-0293; "
     "Barzilai O et al. J Clin Oncol 2017;35(21):2419-2427, doi:10.1200/JCO.2017.72.7362"
 )
-RULE_SET_VERSION: Final = "2"
+RULE_SET_VERSION: Final = "3"
 
 
 class Plan(Enum):

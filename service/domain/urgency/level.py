@@ -59,8 +59,15 @@ def level_urgency(
         )
     # Dimensions: (names the chart could supply, values still possible).
     categories = tuple(dict.fromkeys(c for _, c in escc.completions(compression)))
+    compression_names = compression.missing
+    if compression.conflict:
+        # A cord compression diagnosis contradicts a low grade: the plan follows the graded
+        # finding, but the urgency keeps high-grade possible until the conflict is settled
+        # (docs/clinical-rules.md §15.2: never a lower tier while a higher one is possible).
+        categories = tuple(dict.fromkeys((*categories, Category.HIGH)))
+        compression_names = ("escc-conflict",)
     neuro_values = (neurology.present,) if neurology.present is not None else (False, True)
-    dims = [(compression.missing, categories), (neurology.unknown, neuro_values)]
+    dims = [(compression_names, categories), (neurology.unknown, neuro_values)]
     dims += [(item.missing, item.possible) for item in sins.items]
     pain = [item.key for item in sins.items].index("pain") + 2
     tiers: dict[World, Tier] = {
@@ -103,6 +110,11 @@ def _deciding(
 
 
 def _compression_words(result: EsccResult) -> str:
+    if result.conflict and result.grade is not None:
+        return (
+            f"ESCC {result.grade.value} contradicted by a spinal cord compression diagnosis "
+            "(conflicting records)"
+        )
     if result.grade is not None:
         if result.category is None:
             return f"ESCC {result.grade.value} below the conus (category a clinician's judgement)"

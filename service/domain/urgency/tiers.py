@@ -20,6 +20,9 @@ MECHANICAL_PAIN_POINTS: Final = 3  # the SINS pain answer "mechanical"
 # How an input is asked for in a headline ("record myelopathy at T4").
 INPUT_WORDS: Final = {
     "escc-grade": "the ESCC grade",
+    "escc-conflict": (
+        "which compression record holds (the ESCC grade or the spinal cord compression diagnosis)"
+    ),
     "myelopathy": "myelopathy",
     "cauda-equina-syndrome": "cauda equina syndrome",
     "sins-pain": "SINS pain",

@@ -88,6 +88,9 @@ def assemble(
     )
 
 
+_STATUS_WORDS = {"remission": "in remission"}
+
+
 def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[PrimaryCancer]:
     """A classification per distinct primary, the newest diagnosis first.
 
@@ -95,7 +98,9 @@ def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[Prima
     counts while a spinal metastasis is active (the metastasis proves active disease), and says so.
     """
     found = list(cond.primaries)
-    for primary, ref, when, status in cond.inactive_primaries:
+    for primary, ref, when, code in cond.inactive_primaries:
+        # The clinical status in words: "recorded as in remission", "recorded as resolved".
+        status = _STATUS_WORDS.get(code, code)
         if active_spine:
             recorded = replace(primary, description=f"{primary.description} (recorded as {status})")
             found.append((recorded, ref, when))
@@ -108,7 +113,7 @@ def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[Prima
         else:
             c.note(
                 "information",
-                f"primary cancer ({primary.description}) not used: clinical status {status}",
+                f"primary cancer ({primary.description}) not used: recorded as {status}",
                 ref,
             )
     found.sort(key=lambda p: p[2] or datetime.min.replace(tzinfo=UTC), reverse=True)

@@ -9,6 +9,8 @@ from typing import Any
 
 from service.domain.findings import OutOfScope, input_key
 from service.domain.histology import (
+    MELANOMA_OF_SKIN,
+    UNKNOWN_PRIMARY,
     UNSPECIFIED_SITE,
     Histology,
     PrimaryCancer,
@@ -145,6 +147,10 @@ _NOT_A_CANCER_DIAGNOSIS = (
 )
 
 
+# Sites where a basal cell morphology is a skin cancer (docs/clinical-rules.md §15.6).
+_SKIN_OR_UNKNOWN_SITES = frozenset({UNSPECIFIED_SITE, UNKNOWN_PRIMARY, MELANOMA_OF_SKIN})
+
+
 def _names_a_malignancy(text: Any) -> bool:
     if not isinstance(text, str):
         return False
@@ -170,6 +176,7 @@ def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
     morphology: str | None = None
     unmapped: str | None = None
     not_candidate: str | None = None
+    site_named = False  # a site other than skin or unknown (for a basal cell morphology)
     is_cancer = _marked_primary_cancer(cond)
     for coding in codings(cond.get("code")):
         system, code = coding.get("system"), coding.get("code") or ""
@@ -193,13 +200,16 @@ def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
             if site is None or site is UNSPECIFIED_SITE:
                 site = found.site
             histology = histology or found.histology
+            site_named = site_named or found.site not in _SKIN_OR_UNKNOWN_SITES
     for extension in cond.get("extension") or []:
         if extension.get("url") == codes.MCODE_HISTOLOGY_EXTENSION:
             for coding in codings(extension.get("valueCodeableConcept")):
                 if coding.get("system") == codes.ICDO3 and coding.get("code"):
                     code = coding["code"]
                     histology = codes.histology_from_icdo3(code) or histology
-                    not_candidate = not_candidate or codes.not_candidate_morphology(code)
+                    not_candidate = not_candidate or codes.not_candidate_morphology(
+                        code, site_named=site_named
+                    )
                     display = coding.get("display")
                     morphology = (
                         display[:_MAX_LABEL] if isinstance(display, str) else f"ICD-O-3 {code}"
