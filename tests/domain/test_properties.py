@@ -1,8 +1,11 @@
 """Properties over every completion of the unknown inputs (docs/clinical-rules.md §15.2, §15.4).
 
 - the urgency tier of every completion lies within the reported range, and both ends are reached;
-- no output says ``routine`` while ``emergent`` is possible;
-- a plan part stated on an open plan (§15.4) equals that part in every defined completion.
+- no output says ``routine`` while ``emergent`` is possible, for a level and for the patient with
+  whatever no assessed level accounts for (a metastasis without a level, a bone metastasis
+  without a site, cord compression without a level, unexplained neurology);
+- a plan part stated on an open plan (§15.4), stabilization included, equals that part in every
+  defined completion, and a plan that differs only in stabilization stands (§9.6).
 """
 
 from __future__ import annotations
@@ -15,7 +18,7 @@ from hypothesis import strategies as st
 from service.domain import escc, neurology, noms, sins, urgency
 from service.domain.escc import Grade
 from service.domain.findings import StabilityCall
-from service.domain.levels import Level
+from service.domain.levels import Level, SpinalArea
 from service.domain.noms import Plan, Radiation, Stabilization, Surgery
 from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
 from service.domain.urgency import Tier, headline
@@ -94,6 +97,46 @@ def test_never_routine_while_emergent_is_possible(case):
         assert "ROUTINE" not in line
     patient = urgency.patient_urgency([result])
     assert headline(patient).split(":")[0] == line.split(":")[0]
+
+
+@st.composite
+def unaccounted(draw):
+    """What no assessed level accounts for (docs/clinical-rules.md §15.2), any combination."""
+    return {
+        "unlocated": tuple(draw(st.lists(st.sampled_from(list(SpinalArea)), max_size=2))),
+        "bone_unknown_site": draw(st.integers(0, 2)),
+        "cord_compressions": draw(st.integers(0, 1)),
+        "myelopathy": draw(st.sampled_from([None, True, False])),
+        "cauda_equina": draw(st.sampled_from([None, True, False])),
+        "unexplained": tuple(
+            urgency.UnexplainedNeurology("myelopathy", (Level.T4,), at)
+            for at in draw(st.lists(st.sampled_from([None, Level.L3]), max_size=1))
+        ),
+    }
+
+
+@settings(max_examples=300, deadline=None)
+@given(case=partial_levels(), extra=unaccounted())
+def test_the_patient_is_never_routine_while_emergent_is_possible(case, extra):
+    level = urgency_of(case)
+    patient = urgency.patient_urgency([level], **extra)
+    line = headline(patient)
+    # The patient's range holds the level's, and the headline leads with its highest tier.
+    assert patient.at_least.rank >= level.at_least.rank
+    assert patient.at_most.rank >= level.at_most.rank
+    assert line.startswith(
+        (patient.at_most.value.upper(), "POSSIBLY " + patient.at_most.value.upper())
+    )
+    if patient.at_most is Tier.EMERGENT:
+        assert patient.tier in (None, Tier.EMERGENT)
+        assert "ROUTINE" not in line
+    # What no level accounts for keeps emergent possible; cord compression is at least urgent.
+    if extra["unlocated"] or extra["bone_unknown_site"] or extra["unexplained"]:
+        assert patient.at_most is Tier.EMERGENT
+    if extra["cord_compressions"]:
+        assert patient.at_least.rank >= Tier.URGENT.rank
+        if extra["myelopathy"] is None or extra["cauda_equina"]:
+            assert patient.at_most is Tier.EMERGENT
 
 
 M_COMPLETIONS = {

@@ -322,3 +322,24 @@ def test_a_snomed_only_cancer_outside_the_table_is_shown_not_missing(coding, ext
         assert any(i.resource == "Condition/p" and "mapping table" in i.message for i in x.issues)
     else:
         assert x.findings.primaries == ()
+
+
+# --- Every output leads with the patient's urgency, never "no spinal metastasis" (§15.2, §15.12)
+
+SURFACES = [
+    ("region-coded-metastasis", condition("m", (codes.ICD10CM, "C79.51"), sites=(THORACIC,))),
+    ("bone-metastasis-without-a-site", condition("m", (codes.ICD10CM, "C79.51"))),
+    ("cord-compression-without-a-level", condition("cc", (codes.SNOMED, "71286001"))),
+]
+
+
+@pytest.mark.parametrize("resource", [r[1] for r in SURFACES], ids=[r[0] for r in SURFACES])
+def test_the_text_summary_leads_with_what_no_level_accounts_for(resource):
+    from service.summary import render
+    from service.workflow import assess_resources
+
+    text = render(assess_resources([PATIENT, BREAST, resource]))
+    second = text.splitlines()[1].strip()
+    assert second.startswith("POSSIBLY EMERGENT: ")
+    assert "NO SPINAL METASTASIS" not in text
+    assert "No spinal metastasis on record" not in text
