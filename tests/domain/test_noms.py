@@ -7,6 +7,7 @@ asserts the whole recommendation: plan, its three parts, rule ids, flags and mis
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import product
 
 import pytest
@@ -899,6 +900,33 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     assert (Flag.SINS_INDETERMINATE in rec.flags) is (
         situation["m"] == "potentially-unstable" and situation["call"] is None
     )
+
+
+# docs/clinical-rules.md §15.9: radiotherapy whose site is not given may have covered the level:
+# the plan stands, prior radiation is listed as missing where it would change the radiation, and
+# the rationale says so whatever the plan (never dropped).
+UNSITED_RADIATION = [
+    # id, inputs, plan, missing prior radiation
+    ("cebrt-plan", make(SOLID, prior=None, prior_radiation_possible=True), CEBRT_PLAN, True),
+    ("srs-plan", make(RES, prior=None, prior_radiation_possible=True), SRS_PLAN, True),
+    ("plan-for-a-clinician", make(UNCLASSIFIED, prior=None, prior_radiation_possible=True),
+     NEEDS, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "plan", "missing"),
+    [r[1:] for r in UNSITED_RADIATION],
+    ids=[r[0] for r in UNSITED_RADIATION],
+)
+def test_radiotherapy_without_a_site_is_said_at_every_level(inputs, plan, missing):
+    rec = noms.recommend(inputs)
+    assert rec.plan is plan
+    assert ("prior-radiation" in rec.missing) is missing
+    assert sum("without a body site" in line for line in rec.rationale) == 1
+    # Negative: without such a record nothing is said of it.
+    plain = noms.recommend(replace(inputs, prior_radiation_possible=False))
+    assert not any("without a body site" in line for line in plain.rationale)
 
 
 # ---------------------------------------------------------------------------------------------

@@ -14,19 +14,20 @@ def prior_radiation_unknown(radiation: Radiation, possible: bool = False) -> str
         else "the SRS becomes a re-irradiation"
     )
     if possible:
-        return f"{UNSITED_RADIATION} if it did, {change} (special case H)."
+        return f"{unsited_radiation()}: if it did, {change} (special case H)."
     return (
         "Prior radiation at this level is not recorded: if the level was irradiated before, "
         f"{change} and radiation oncology reviews the cord dose (special case H)."
     )
 
 
-# docs/clinical-rules.md §15.9: radiotherapy on record whose site is not given may have covered
-# any level; it is said, never dropped.
-UNSITED_RADIATION = (
-    "Radiotherapy without a body site (or at a vertebra without its level) is on record: it may "
-    "have covered this level; record the treated levels;"
-)
+def unsited_radiation() -> str:
+    """Radiotherapy whose site is not given may have covered any level (§15.9): said, never
+    dropped (without the closing full stop)."""
+    return (
+        "Radiotherapy without a body site (or at a vertebra without its level) is on record and "
+        "may have covered this level (record the treated levels)"
+    )
 
 
 SINS_CONSULTATION = (

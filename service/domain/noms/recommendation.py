@@ -108,7 +108,7 @@ def recommend(inputs: Inputs) -> Recommendation:
         missing.append("prior-radiation")
         lines.append(rationale.prior_radiation_unknown(radiation, inputs.prior_radiation_possible))
     elif inputs.prior_radiation is None and inputs.prior_radiation_possible:
-        lines.append(rationale.UNSITED_RADIATION.removesuffix(";") + ".")
+        lines.append(rationale.unsited_radiation() + ".")
     lines.extend(inputs.escc.notes)
 
     flags = _flags(inputs, list(outcomes.values()), stability_conflict, lines)
