@@ -343,3 +343,13 @@ def test_the_text_summary_leads_with_what_no_level_accounts_for(resource):
     assert second.startswith("POSSIBLY EMERGENT: ")
     assert "NO SPINAL METASTASIS" not in text
     assert "No spinal metastasis on record" not in text
+
+
+def test_a_prior_radiation_observation_at_a_vertebra_without_its_level_is_possible_radiation():
+    # §15.9: the same for an Observation: yes at "a vertebra" may be any level; no covers none.
+    site = {"coding": [{"system": codes.SNOMED, "code": BODY_OF_VERTEBRA}]}
+    for value, possible in ((True, True), (False, False)):
+        obs = so_obs("pr", "prior-radiation", boolean=value, bodySite=site)
+        x, _ = run(BREAST, spine_met("m", "T4"), obs)
+        (found,) = x.findings.lesions
+        assert (found.prior_radiation, found.prior_radiation_possible) == (None, possible)
