@@ -139,7 +139,10 @@ PROCEDURE = {
             True,
         ),
         (PROCEDURE, True),
-        ({**PROCEDURE, "bodySite": []}, False),
+        # docs/clinical-rules.md §15.9: a course without a site may have covered any level, and a
+        # stopped one was started: both are read, never dropped.
+        ({**PROCEDURE, "bodySite": []}, True),
+        ({**PROCEDURE, "status": "stopped"}, True),
         ({**PROCEDURE, "status": "not-done"}, False),
         (
             {**PROCEDURE, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1"}]}},
@@ -164,6 +167,7 @@ PROCEDURE = {
         "our-code",
         "radiotherapy",
         "no-body-site",
+        "stopped",
         "not-done",
         "other-procedure",
         "imaging",
