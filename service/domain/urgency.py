@@ -20,10 +20,10 @@ here yourself; take ``LevelAssessment.urgency`` and ``Assessment.urgency`` from
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import Enum
-from itertools import product
+from functools import lru_cache
 from typing import Final
 
 from service.domain import escc
@@ -32,6 +32,7 @@ from service.domain.findings import OutOfScope, input_key
 from service.domain.levels import Level
 from service.domain.neurology import LevelNeurology
 from service.domain.scoring import ScoreResult
+from service.domain.urgency_worlds import Worlds
 
 SINS_UNSTABLE: Final = 13  # SINS 13–18 (Fourney 2011)
 SINS_POTENTIALLY_UNSTABLE: Final = 7  # SINS 7–12
@@ -180,43 +181,25 @@ def level_urgency(
     dims = [(compression.missing, categories), (neurology.unknown, neuro_values)]
     dims += [(item.missing, item.possible) for item in sins.items]
     pain = [item.key for item in sins.items].index("pain") + 2
-    tiers: dict[World, Tier] = {
-        world: _tier(
-            world[0] is Category.HIGH,
-            world[1],
-            sum(world[2:]),
-            world[pain] == MECHANICAL_PAIN_POINTS,
-        )
-        for world in product(*(values for _, values in dims))
-    }
-    ranks = sorted({t.rank for t in tiers.values()})
+    # Every world, read through what its tier depends on (urgency_worlds.py: same answers as
+    # the full product, without enumerating it).
+    worlds = Worlds(dims, pain, _summary_tier)
+    ranks = sorted({t.rank for t in worlds.tiers()})
     at_least, at_most = list(Tier)[ranks[0]], list(Tier)[ranks[-1]]
-    deciding = _deciding(dims, tiers, lambda t: t)
+    deciding = worlds.deciding(lambda t: t)
     return Urgency(
         level,
         at_least,
         at_most,
-        _reasons(compression, neurology, sins, tiers, at_least, at_most, deciding),
+        _reasons(compression, neurology, sins, worlds, at_least, at_most, deciding),
         deciding,
-        _deciding(dims, tiers, lambda t: t is at_most),
+        worlds.deciding(lambda t: t is at_most),
     )
 
 
-def _deciding(
-    dims: Sequence[tuple[tuple[str, ...], tuple]],
-    tiers: dict[World, Tier],
-    measure: Callable[[Tier], object],
-) -> tuple[str, ...]:
-    """Names of the dimensions whose value alone changes ``measure`` of the tier."""
-    found: list[str] = []
-    for i, (names, values) in enumerate(dims):
-        if len(values) > 1 and any(
-            len({measure(tiers[(*world[:i], v, *world[i + 1 :])]) for v in values}) > 1
-            for world in tiers
-            if world[i] == values[0]
-        ):
-            found += names
-    return tuple(dict.fromkeys(found))
+@lru_cache(maxsize=1024)  # few distinct arguments: 2 x 2 x the SINS totals x the pain answers
+def _summary_tier(high: bool, neuro: bool, total: int, pain: int) -> Tier:
+    return _tier(high, neuro, total, pain == MECHANICAL_PAIN_POINTS)
 
 
 def _compression_words(result: EsccResult) -> str:
@@ -235,7 +218,7 @@ def _reasons(
     compression: EsccResult,
     neurology: LevelNeurology,
     sins: ScoreResult,
-    tiers: dict[World, Tier],
+    worlds: Worlds,
     at_least: Tier,
     at_most: Tier,
     deciding: tuple[str, ...],
@@ -261,11 +244,11 @@ def _reasons(
         else:
             lines.append(f"{comp} at {where}: emergent if {findings} is present")
     if at_least is Tier.URGENT or (at_most is Tier.URGENT and at_least is not Tier.URGENT):
-        pain = [item.key for item in sins.items].index("pain") + 2
-        worlds = {
-            (w[0] is Category.HIGH, sum(w[2:]), w[pain] == MECHANICAL_PAIN_POINTS) for w in tiers
+        seen = {
+            (high, total, pain == MECHANICAL_PAIN_POINTS)
+            for high, _, total, pain in worlds.summaries
         }
-        lines.append(_urgent_reason(worlds, short, comp, sins_words, findings, where, at_least))
+        lines.append(_urgent_reason(seen, short, comp, sins_words, findings, where, at_least))
     if at_most is Tier.ROUTINE:
         lines.append(
             f"spinal metastasis at {where} without an urgent criterion ({comp}; {sins_words})"
