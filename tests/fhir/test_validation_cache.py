@@ -71,19 +71,24 @@ def test_the_key_is_the_content_not_the_object() -> None:
     changed = copy.deepcopy(CONDITION)
     changed["code"]["coding"][0]["code"] = "94503004"
     assert models.content_key(changed) != models.content_key(CONDITION)
-    # 1 and 1.0 are different JSON (and may validate differently): different keys.
-    assert models.content_key({"resourceType": "Basic", "x": 1}) != models.content_key(
-        {"resourceType": "Basic", "x": 1.0}
-    )
+    # 1, 1.0 and true are different JSON (and may validate differently): different keys.
+    keys = {models.content_key({"resourceType": "Basic", "x": x}) for x in (1, 1.0, True)}
+    assert len(keys) == 3
+    # The same members in another order: another key (a miss, never a wrong verdict).
+    reordered = dict(reversed(list(CONDITION.items())))
+    assert models.content_key(reordered) != models.content_key(CONDITION)
     # A resource changed after its verdict was cached is validated afresh.
     assert verdict(CONDITION) is None
     assert verdict({**CONDITION, "notAnElement": 1}) is not None
 
 
 def test_what_is_not_json_data_is_validated_without_the_cache() -> None:
-    odd = {**CONDITION, "onsetString": float("nan")}
+    class Text(str):
+        pass
+
+    odd = {**CONDITION, "id": Text("c1")}
     assert models.content_key(odd) is None
-    assert verdict(odd) is not None
+    assert verdict(odd) == uncached_verdict(odd)
     assert models.validation_cache_info().size == 0
 
 
