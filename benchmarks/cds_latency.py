@@ -51,7 +51,15 @@ from typing import Any
 import requests
 
 from benchmarks.cds_bodies import build_bodies, fresh_bodies
-from benchmarks.cds_load import ISSUER, KEYS, drive, load_average, percentile, sign_tokens
+from benchmarks.cds_load import (
+    ISSUER,
+    KEYS,
+    drive,
+    load_average,
+    percentile,
+    sign_tokens,
+    tree_cpu_seconds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_PACKAGES = ("healthchain==0.16.1", "uvicorn[standard]==0.54.0")
@@ -77,6 +85,8 @@ class Row:
     fresh: bool = False  # every request a chart not seen before (no cache can answer it)
     repeat: int = 1
     load: float = 0.0  # the machine's 1-minute load average when the case started
+    server_cpu_ms: float = 0.0  # the server's CPU time per request sent (warm-up included)
+    client_cpu_ms: float = 0.0  # the clients' (this process's) CPU time per request sent
 
 
 # ---- the servers ------------------------------------------------------------------------------
@@ -100,6 +110,9 @@ def _wait_for(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"the server did not answer {url} in {START_TIMEOUT:.0f} s")
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL -> the server's main process, while it runs
+
+
 @contextlib.contextmanager
 def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
     process = subprocess.Popen(
@@ -110,10 +123,13 @@ def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterato
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    base_url = "/".join(ready_url.split("/", 3)[:3])  # http://host:port
     try:
         _wait_for(ready_url, process)
+        SERVER_PIDS[base_url] = process.pid
         yield
     finally:
+        SERVER_PIDS.pop(base_url, None)
         process.terminate()
         try:
             process.wait(timeout=30)
@@ -212,7 +228,13 @@ def measure(
     warmup = 2 * concurrency
     tokens = sign_tokens(base + NOMS_SERVICE, requests_per_case + warmup)
     load = load_average()
+    pid = SERVER_PIDS.get(base)
+    server_before = tree_cpu_seconds(pid) if pid else 0.0
+    client_before = time.process_time()
     latencies, errors, wall = drive(base, path, body, tokens, concurrency, warmup, fresh)
+    per_request = 1000 / len(tokens)
+    client_ms = (time.process_time() - client_before) * per_request
+    server_ms = (tree_cpu_seconds(pid) - server_before) * per_request if pid else 0.0
     latencies.sort()
     return Row(
         server=server,
@@ -227,6 +249,8 @@ def measure(
         fresh=bool(fresh),
         repeat=repeat,
         load=load,
+        server_cpu_ms=round(server_ms, 2),
+        client_cpu_ms=round(client_ms, 2),
     )
 
 
@@ -304,8 +328,8 @@ def table(rows: Sequence[Row]) -> str:
     """The rows as the Markdown table of benchmarks/README.md."""
     lines = [
         "| server | body | body KiB | clients | repeat | load | requests | errors | p50 ms "
-        "| p99 ms | req/s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| p99 ms | req/s | server CPU ms/req | client CPU ms/req |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     order = {name: i for i, name in enumerate(dict.fromkeys(r.body for r in rows))}
     for r in sorted(
@@ -315,7 +339,7 @@ def table(rows: Sequence[Row]) -> str:
         lines.append(
             f"| {r.server} | {_case(r)} | {r.body_bytes / 1024:.0f} | {r.concurrency} | "
             f"{r.repeat} | {r.load} | {r.requests} | {r.errors} | {r.p50_ms} | {r.p99_ms} | "
-            f"{r.rps} |"
+            f"{r.rps} | {r.server_cpu_ms} | {r.client_cpu_ms} |"
         )
     return "\n".join(lines)
 
@@ -326,8 +350,9 @@ def summary(rows: Sequence[Row]) -> str:
     for r in rows:
         groups.setdefault((r.fresh, r.body, r.concurrency, r.server != "NOMS-CDS"), []).append(r)
     lines = [
-        "| server | body | clients | repeats | errors | p50 ms | p99 ms | req/s | req/s range |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|",
+        "| server | body | clients | repeats | errors | p50 ms | p99 ms | req/s | req/s range "
+        "| server CPU ms/req |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
     ]
     for key in sorted(groups, key=lambda k: (k[0], k[1] != "demo patient", k[2], k[3])):
         group = groups[key]
@@ -337,7 +362,7 @@ def summary(rows: Sequence[Row]) -> str:
             f"| {r.server} | {_case(r)} | {r.concurrency} | {len(group)} | "
             f"{sum(g.errors for g in group)} | {statistics.median(g.p50_ms for g in group)} | "
             f"{statistics.median(g.p99_ms for g in group)} | {statistics.median(rps)} | "
-            f"{min(rps)}-{max(rps)} |"
+            f"{min(rps)}-{max(rps)} | {statistics.median(g.server_cpu_ms for g in group)} |"
         )
     return "\n".join(lines)
 

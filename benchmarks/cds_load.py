@@ -139,3 +139,28 @@ def drive(
 def load_average() -> float:
     """The 1-minute load average (the machine is shared: recorded with every case)."""
     return round(os.getloadavg()[0], 2)
+
+
+def tree_cpu_seconds(root: int) -> float:
+    """CPU time (user + system) used so far by process ``root`` and its live descendants:
+    a server's master and workers, read from ``/proc`` (Linux). On a shared machine this is
+    the server's own work, whatever the other load."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat", encoding="ascii", errors="replace") as stat:
+                fields = stat.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue  # ended meanwhile
+        parents[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    tree, added = {root}, True
+    while added:
+        found = {pid for pid, parent in parents.items() if parent in tree} - tree
+        tree |= found
+        added = bool(found)
+    return sum(times.get(pid, 0.0) for pid in tree)
