@@ -43,7 +43,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
@@ -344,6 +344,10 @@ def table(rows: Sequence[Row]) -> str:
     return "\n".join(lines)
 
 
+def _median(values: Iterable[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
 def summary(rows: Sequence[Row]) -> str:
     """Per case, the median over the repeats of p50, p99 and req/s (Markdown)."""
     groups: dict[tuple, list[Row]] = {}
@@ -360,9 +364,9 @@ def summary(rows: Sequence[Row]) -> str:
         rps = [g.rps for g in group]
         lines.append(
             f"| {r.server} | {_case(r)} | {r.concurrency} | {len(group)} | "
-            f"{sum(g.errors for g in group)} | {statistics.median(g.p50_ms for g in group)} | "
-            f"{statistics.median(g.p99_ms for g in group)} | {statistics.median(rps)} | "
-            f"{min(rps)}-{max(rps)} | {statistics.median(g.server_cpu_ms for g in group)} |"
+            f"{sum(g.errors for g in group)} | {_median(g.p50_ms for g in group)} | "
+            f"{_median(g.p99_ms for g in group)} | {_median(rps)} | "
+            f"{min(rps)}-{max(rps)} | {_median(g.server_cpu_ms for g in group)} |"
         )
     return "\n".join(lines)
 
