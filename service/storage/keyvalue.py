@@ -122,7 +122,8 @@ class SqliteStore:
             try:
                 return self._connection().execute(sql, parameters)
             except sqlite3.OperationalError as exc:
-                busy = exc.sqlite_errorcode in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                # The primary code: SQLITE_BUSY_RECOVERY, _SNAPSHOT... are busy too.
+                busy = exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
                 if not busy or time.monotonic() >= deadline:
                     raise StoreUnavailable(f"store operation failed: {type(exc).__name__}") from exc
                 time.sleep(BUSY_PAUSES[min(attempt, len(BUSY_PAUSES) - 1)])
