@@ -148,8 +148,11 @@ class Level(Enum):
         """True when the two may be the same vertebra (the sacrum without a segment and S1–S5)."""
         if self is other:
             return True
-        sacral = {self, other}
-        return Level.SACRUM in sacral and all(lv.region is Region.SACRAL for lv in sacral)
+        # Written out rather than as a set of the two: prior radiation asks this for every
+        # pair of a lesion and a treated level, and hashing Enum members is a Python call.
+        if self is Level.SACRUM:
+            return other.region is Region.SACRAL
+        return other is Level.SACRUM and self.region is Region.SACRAL
 
 
 _REGIONS = {

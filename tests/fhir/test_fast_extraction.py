@@ -13,7 +13,7 @@ import pytest
 
 from service import __version__, demo
 from service.domain.assessment import assess
-from service.fhir import emit, extract, jsonio
+from service.fhir import emit, extract, jsonio, models
 from service.fhir.extract.extraction import read_by_contract
 from tests.conftest import SYNTHEA
 
@@ -22,10 +22,13 @@ SYNTHEA_FILES = sorted(SYNTHEA.glob("*.json"))
 
 
 def both_ways(bundle: dict[str, Any]) -> tuple[extract.Extraction, extract.Extraction]:
+    # Each path validates afresh: no verdict is carried over from the other through the cache.
+    models.clear_validation_cache()
     contents = extract.read_bundle(bundle)
     fast = extract.extract(
         contents.resources, None, NOW.date(), contents.issues, local=contents.local
     )
+    models.clear_validation_cache()
     resources, issues = extract.resources_from_bundle(bundle)  # every reference made local
     full = extract.extract(resources, None, NOW.date(), issues, screen=False)
     return fast, full

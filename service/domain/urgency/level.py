@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
-from itertools import product
+from functools import lru_cache
 
 from service.domain import escc
 from service.domain.escc import Category, EsccResult
@@ -17,6 +16,7 @@ from service.domain.urgency.tiers import (
     Tier,
     Urgency,
 )
+from service.domain.urgency.worlds import Worlds
 
 
 def _tier(high: bool, neuro: bool, total: int, mechanical: bool) -> Tier:
@@ -29,7 +29,25 @@ def _tier(high: bool, neuro: bool, total: int, mechanical: bool) -> Tier:
     return Tier.ROUTINE
 
 
-World = tuple  # one value per dimension: category, neurology, then the six SINS items' points
+def dimensions(
+    compression: EsccResult, neurology: LevelNeurology, sins: ScoreResult
+) -> tuple[list[tuple[tuple[str, ...], tuple]], int]:
+    """The level's urgency inputs as dimensions, (names the chart could supply, values still
+    possible): the ESCC category, the neurology, then the six SINS items; and the position of
+    the SINS pain item among them."""
+    categories = tuple(dict.fromkeys(c for _, c in escc.completions(compression)))
+    compression_names = compression.missing
+    if compression.conflict:
+        # A cord compression diagnosis contradicts a low grade: the plan follows the graded
+        # finding, but the urgency keeps high-grade possible until the conflict is settled
+        # (docs/clinical-rules.md §15.2: never a lower tier while a higher one is possible).
+        categories = tuple(dict.fromkeys((*categories, Category.HIGH)))
+        compression_names = ("escc-conflict",)
+    neuro_values = (neurology.present,) if neurology.present is not None else (False, True)
+    dims = [(compression_names, categories), (neurology.unknown, neuro_values)]
+    dims += [(item.missing, item.possible) for item in sins.items]
+    pain = [item.key for item in sins.items].index("pain") + 2
+    return dims, pain
 
 
 def level_urgency(
@@ -57,56 +75,26 @@ def level_urgency(
                 "the urgency",
             ),
         )
-    # Dimensions: (names the chart could supply, values still possible).
-    categories = tuple(dict.fromkeys(c for _, c in escc.completions(compression)))
-    compression_names = compression.missing
-    if compression.conflict:
-        # A cord compression diagnosis contradicts a low grade: the plan follows the graded
-        # finding, but the urgency keeps high-grade possible until the conflict is settled
-        # (docs/clinical-rules.md §15.2: never a lower tier while a higher one is possible).
-        categories = tuple(dict.fromkeys((*categories, Category.HIGH)))
-        compression_names = ("escc-conflict",)
-    neuro_values = (neurology.present,) if neurology.present is not None else (False, True)
-    dims = [(compression_names, categories), (neurology.unknown, neuro_values)]
-    dims += [(item.missing, item.possible) for item in sins.items]
-    pain = [item.key for item in sins.items].index("pain") + 2
-    tiers: dict[World, Tier] = {
-        world: _tier(
-            world[0] is Category.HIGH,
-            world[1],
-            sum(world[2:]),
-            world[pain] == MECHANICAL_PAIN_POINTS,
-        )
-        for world in product(*(values for _, values in dims))
-    }
-    ranks = sorted({t.rank for t in tiers.values()})
+    dims, pain = dimensions(compression, neurology, sins)
+    # Every world, read through what its tier depends on (urgency/worlds.py: same answers as
+    # the full product, without enumerating it).
+    worlds = Worlds(dims, pain, _summary_tier)
+    ranks = sorted({t.rank for t in worlds.tiers()})
     at_least, at_most = list(Tier)[ranks[0]], list(Tier)[ranks[-1]]
-    deciding = _deciding(dims, tiers, lambda t: t)
+    deciding = worlds.deciding(lambda t: t)
     return Urgency(
         level,
         at_least,
         at_most,
-        _reasons(compression, neurology, sins, tiers, at_least, at_most, deciding),
+        _reasons(compression, neurology, sins, worlds, at_least, at_most, deciding),
         deciding,
-        _deciding(dims, tiers, lambda t: t is at_most),
+        worlds.deciding(lambda t: t is at_most),
     )
 
 
-def _deciding(
-    dims: Sequence[tuple[tuple[str, ...], tuple]],
-    tiers: dict[World, Tier],
-    measure: Callable[[Tier], object],
-) -> tuple[str, ...]:
-    """Names of the dimensions whose value alone changes ``measure`` of the tier."""
-    found: list[str] = []
-    for i, (names, values) in enumerate(dims):
-        if len(values) > 1 and any(
-            len({measure(tiers[(*world[:i], v, *world[i + 1 :])]) for v in values}) > 1
-            for world in tiers
-            if world[i] == values[0]
-        ):
-            found += names
-    return tuple(dict.fromkeys(found))
+@lru_cache(maxsize=1024)  # few distinct arguments: 2 x 2 x the SINS totals x the pain answers
+def _summary_tier(high: bool, neuro: bool, total: int, pain: int) -> Tier:
+    return _tier(high, neuro, total, pain == MECHANICAL_PAIN_POINTS)
 
 
 def _compression_words(result: EsccResult) -> str:
@@ -130,7 +118,7 @@ def _reasons(
     compression: EsccResult,
     neurology: LevelNeurology,
     sins: ScoreResult,
-    tiers: dict[World, Tier],
+    worlds: Worlds,
     at_least: Tier,
     at_most: Tier,
     deciding: tuple[str, ...],
@@ -156,11 +144,11 @@ def _reasons(
         else:
             lines.append(f"{comp} at {where}: emergent if {findings} is present")
     if at_least is Tier.URGENT or (at_most is Tier.URGENT and at_least is not Tier.URGENT):
-        pain = [item.key for item in sins.items].index("pain") + 2
-        worlds = {
-            (w[0] is Category.HIGH, sum(w[2:]), w[pain] == MECHANICAL_PAIN_POINTS) for w in tiers
+        seen = {
+            (high, total, pain == MECHANICAL_PAIN_POINTS)
+            for high, _, total, pain in worlds.summaries
         }
-        lines.append(_urgent_reason(worlds, short, comp, sins_words, findings, where, at_least))
+        lines.append(_urgent_reason(seen, short, comp, sins_words, findings, where, at_least))
     if at_most is Tier.ROUTINE:
         lines.append(
             f"spinal metastasis at {where} without an urgent criterion ({comp}; {sins_words})"
