@@ -155,6 +155,9 @@ PROCEDURE = {
         ({"resourceType": "ImagingStudy", "status": "entered-in-error"}, False),
         ({**OBSERVATION, "code": {"coding": ["not an object"]}}, True),  # let validation say why
         ({**OBSERVATION, "code": "not a concept"}, True),
+        # a status that is no code (or none) is read, so validation warns as on the full path
+        ({**PROCEDURE, "status": 5}, True),
+        ({k: v for k, v in PROCEDURE.items() if k != "status"}, True),
     ],
     ids=[
         "patient",
@@ -177,10 +180,22 @@ PROCEDURE = {
         "imaging-in-error",
         "malformed-coding",
         "malformed-code",
+        "procedure-status-not-a-string",
+        "procedure-without-status",
     ],
 )
 def test_what_the_contract_reads(resource: dict[str, Any], read: bool) -> None:
     assert read_by_contract(resource) is read
+
+
+def test_a_radiotherapy_with_an_unreadable_status_warns_on_both_paths() -> None:
+    bundle = demo.load_patient(demo.patient_names()[0])
+    procedure = {**PROCEDURE, "id": "rt-odd-status", "status": 5}
+    procedure["subject"] = {"reference": f"Patient/{bundle['entry'][0]['resource']['id']}"}
+    bundle = {**bundle, "entry": [*bundle["entry"], {"resource": procedure}]}
+    fast, full = both_ways(bundle)
+    check_same(fast, full)
+    assert any("rt-odd-status" in (issue.resource or "") for issue in fast.issues)
 
 
 def test_an_unread_resource_of_another_patient_is_still_refused() -> None:

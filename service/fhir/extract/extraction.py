@@ -90,6 +90,8 @@ def read_by_contract(resource: dict[str, Any]) -> bool:
         if kind == "Observation":
             return status != "entered-in-error" and _observation_code_read(resource.get("code"))
         if kind == "Procedure":
+            if not isinstance(status, str):  # none or no code: validation says why, as in full
+                return _has_code(resource.get("code"), codes.SNOMED, codes.RADIOTHERAPY_PROCEDURES)
             return status in USABLE_PROCEDURE_STATUS and _has_code(
                 resource.get("code"), codes.SNOMED, codes.RADIOTHERAPY_PROCEDURES
             )
