@@ -10,7 +10,9 @@ How (benchmarks/README.md has the details and the results):
 
 - The bodies: the sandbox FHIR store, seeded with one demo patient and the largest Synthea
   patient, answers each prefetch template of the service (as a CDS client would fetch them);
-  one patient-view request per patient, with the full prefetch and no ``fhirServer``.
+  one patient-view request per patient, with the full prefetch and no ``fhirServer``
+  (``cds_bodies.py``). With ``--fresh``, also every request as a chart the server has not seen
+  (each resource's ``meta.versionId`` changed per request), so no cache of the service answers.
 - NOMS-CDS: ``gunicorn -c python:service.gunicorn_conf "service:create_app()"`` with 2 workers
   (``NOMS_WORKERS=2``, the default threads), the CDS Hooks sandbox's published key trusted
   (test key), every request with its own ES384 JWT (unique ``jti``, signed before the clock
@@ -21,49 +23,49 @@ How (benchmarks/README.md has the details and the results):
 - Clients: threads with one keep-alive HTTP connection each, started together; a warm-up of
   two requests per client is not counted. Latency: ``perf_counter`` around each request, p50 and
   p99 (nearest rank); throughput: requests answered / wall time of the run; errors: any answer
-  that is not a 200 with a ``cards`` array.
+  that is not a 200 with a ``cards`` array (``cds_load.py``). The load average is recorded with
+  every case; ``--repeats N`` runs everything N times, both servers each time.
 
-    .venv/bin/python -m benchmarks.cds_latency --json /tmp/cds.json
+    .venv/bin/python -m benchmarks.cds_latency --repeats 3 --fresh --json /tmp/cds.json
 """
 
 from __future__ import annotations
 
 import argparse
 import contextlib
-import http.client
-import itertools
 import json
 import os
 import platform
 import shutil
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
-import uuid
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 import requests
 
-from sandbox.fhir_store import StoreConfig, serve_store
-from service.cds.descriptions import PATIENT_ID_IN_TEMPLATE, PATIENT_QUERIES
+from benchmarks.cds_bodies import build_bodies, fresh_bodies
+from benchmarks.cds_load import (
+    ISSUER,
+    KEYS,
+    drive,
+    load_average,
+    percentile,
+    sign_tokens,
+    tree_cpu_seconds,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_STEM = "18-two-levels-nsclc"
-SYNTHEA = ROOT / "tests/data/synthea/Austin_Franecki_f23eef30-acb2-49da-8091-159b61dc1ed5.json"
 PEER_PACKAGES = ("healthchain==0.16.1", "uvicorn[standard]==0.54.0")
 PEER_VENV = ROOT / ".venv-bench-peer"
 PEER_PATH = "/cds/cds-services/prefetch-walk"
 NOMS_SERVICE = "/cds-services/spine-mets-noms"
-KEYS = ROOT / "tests/data/cds-hooks/sandbox-keys"
-ISSUER = "https://sandbox.cds-hooks.org"
-KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
-INSTANCE = b"00000000-0000-4000-8000-000000000000"  # replaced per request
 START_TIMEOUT = 60.0
 
 
@@ -80,48 +82,11 @@ class Row:
     p50_ms: float
     p99_ms: float
     rps: float
-
-
-# ---- the bodies -------------------------------------------------------------------------------
-
-
-def _seed(folder: Path) -> None:
-    """The store's seed: the demo patient and the Synthea patient, as transaction Bundles."""
-    from service import demo
-
-    (folder / "demo.json").write_text(json.dumps(demo.load_patient(DEMO_STEM)), encoding="utf-8")
-    shutil.copy(SYNTHEA, folder / "synthea.json")
-
-
-def _prefetch(http: requests.Session, base: str, patient_id: str) -> dict[str, Any]:
-    found = {}
-    for query in PATIENT_QUERIES:
-        relative = query.template().replace(PATIENT_ID_IN_TEMPLATE, patient_id)
-        response = http.get(f"{base}/{relative}", timeout=30)
-        response.raise_for_status()
-        found[query.key] = response.json()
-    return found
-
-
-def build_bodies() -> dict[str, bytes]:
-    """The two patient-view requests, full prefetch, as a CDS client would send them."""
-    with tempfile.TemporaryDirectory() as folder, requests.Session() as http:
-        _seed(Path(folder))
-        with serve_store(StoreConfig(seed_dir=Path(folder))) as store:
-            patients = http.get(f"{store.base_url}/Patient", timeout=30).json()
-            bodies = []
-            for entry in patients["entry"]:
-                patient_id = entry["resource"]["id"]
-                body = {
-                    "hook": "patient-view",
-                    "hookInstance": INSTANCE.decode(),
-                    "context": {"userId": "Practitioner/bench", "patientId": patient_id},
-                    "prefetch": _prefetch(http, store.base_url, patient_id),
-                }
-                bodies.append(json.dumps(body).encode())
-    # The Synthea record's prefetch is by far the larger (its radiotherapy Procedures).
-    smaller, larger = sorted(bodies, key=len)
-    return {"demo patient": smaller, "Synthea Austin": larger}
+    fresh: bool = False  # every request a chart not seen before (no cache can answer it)
+    repeat: int = 1
+    load: float = 0.0  # the machine's 1-minute load average when the case started
+    server_cpu_ms: float = 0.0  # the server's CPU time per request sent (warm-up included)
+    client_cpu_ms: float = 0.0  # the clients' (this process's) CPU time per request sent
 
 
 # ---- the servers ------------------------------------------------------------------------------
@@ -145,6 +110,9 @@ def _wait_for(url: str, process: subprocess.Popen) -> None:
     raise RuntimeError(f"the server did not answer {url} in {START_TIMEOUT:.0f} s")
 
 
+SERVER_PIDS: dict[str, int] = {}  # base URL -> the server's main process, while it runs
+
+
 @contextlib.contextmanager
 def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
     process = subprocess.Popen(
@@ -155,10 +123,13 @@ def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterato
         stderr=subprocess.DEVNULL,
         start_new_session=True,
     )
+    base_url = "/".join(ready_url.split("/", 3)[:3])  # http://host:port
     try:
         _wait_for(ready_url, process)
+        SERVER_PIDS[base_url] = process.pid
         yield
     finally:
+        SERVER_PIDS.pop(base_url, None)
         process.terminate()
         try:
             process.wait(timeout=30)
@@ -239,107 +210,7 @@ def peer_server(python: Path, port: int, workers: int = 2) -> Iterator[str]:
         yield base
 
 
-# ---- the load ---------------------------------------------------------------------------------
-
-
-class _Connection(http.client.HTTPConnection):
-    """A keep-alive connection without Nagle's delay (headers and body leave in separate
-    writes; with delayed ACKs on the other side each request would wait ~40 ms)."""
-
-    def connect(self) -> None:
-        super().connect()
-        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-
-
-def sign_tokens(audience: str, count: int) -> list[str]:
-    """``count`` JWTs like the CDS Hooks sandbox's, each with its own jti."""
-    from joserfc import jwt
-    from joserfc.jwk import ECKey
-
-    pair = json.loads((KEYS / "sandbox-jwk-keypair-PUBLISHED-TEST-KEY.json").read_text())
-    key = ECKey.import_key(pair["keys"][0])
-    now = int(time.time())
-    header = {"alg": "ES384", "typ": "JWT", "kid": KID}
-    return [
-        jwt.encode(
-            header,
-            {
-                "iss": ISSUER,
-                "aud": audience,
-                "iat": now,
-                "exp": now + 600,
-                "jti": str(uuid.uuid4()),
-            },
-            key,
-            algorithms=["ES384"],
-        )
-        for _ in range(count)
-    ]
-
-
-def _percentile(sorted_values: Sequence[float], share: float) -> float:
-    index = max(0, min(len(sorted_values) - 1, int(-(-share * len(sorted_values) // 1)) - 1))
-    return sorted_values[index]
-
-
-def drive(
-    base: str, path: str, body: bytes, tokens: Sequence[str], concurrency: int, warmup: int
-) -> tuple[list[float], int, float]:
-    """Send ``len(tokens)`` requests from ``concurrency`` threads; the first ``warmup`` uncounted.
-
-    Returns:
-        The latencies (ms) of the counted requests, the errors among them, and the wall time
-        (s) from the first counted request to the last answer.
-    """
-    host, port = base.removeprefix("http://").split(":")
-    bodies = [body.replace(INSTANCE, str(uuid.uuid4()).encode()) for _ in range(concurrency)]
-    counter = itertools.count()
-    latencies: list[float] = []
-    errors = [0]
-    lock = threading.Lock()
-    warm = threading.Barrier(concurrency + 1)
-    start = threading.Barrier(concurrency + 1)
-
-    def one(connection: _Connection, index: int, payload: bytes) -> bool:
-        headers = {
-            "Content-Type": "application/json",
-            "Authorization": f"Bearer {tokens[index]}",
-        }
-        connection.request("POST", path, body=payload, headers=headers)
-        response = connection.getresponse()
-        data = response.read()
-        return response.status == 200 and isinstance(json.loads(data).get("cards"), list)
-
-    def client(number: int) -> None:
-        connection = _Connection(host, int(port), timeout=120)
-        payload = bodies[number]
-        for index in range(number * 2, number * 2 + 2):  # warm-up: two per client
-            one(connection, index, payload)
-        warm.wait()
-        start.wait()
-        while (index := next(counter) + warmup) < len(tokens):
-            began = time.perf_counter()
-            try:
-                ok = one(connection, index, payload)
-            except (OSError, http.client.HTTPException, ValueError):
-                ok = False
-                connection.close()
-                connection = _Connection(host, int(port), timeout=120)
-            elapsed = (time.perf_counter() - began) * 1000
-            with lock:
-                latencies.append(elapsed)
-                errors[0] += 0 if ok else 1
-        connection.close()
-
-    threads = [threading.Thread(target=client, args=(n,)) for n in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    warm.wait()
-    start.wait()
-    began = time.perf_counter()
-    for thread in threads:
-        thread.join()
-    return latencies, errors[0], time.perf_counter() - began
+# ---- the cases ---------------------------------------------------------------------------------
 
 
 def measure(
@@ -350,11 +221,20 @@ def measure(
     body: bytes,
     concurrency: int,
     requests_per_case: int,
+    fresh: Sequence[bytes] = (),
+    repeat: int = 1,
 ) -> Row:
     """One case: ``requests_per_case`` counted requests at ``concurrency``."""
     warmup = 2 * concurrency
     tokens = sign_tokens(base + NOMS_SERVICE, requests_per_case + warmup)
-    latencies, errors, wall = drive(base, path, body, tokens, concurrency, warmup)
+    load = load_average()
+    pid = SERVER_PIDS.get(base)
+    server_before = tree_cpu_seconds(pid) if pid else 0.0
+    client_before = time.process_time()
+    latencies, errors, wall = drive(base, path, body, tokens, concurrency, warmup, fresh)
+    per_request = 1000 / len(tokens)
+    client_ms = (time.process_time() - client_before) * per_request
+    server_ms = (tree_cpu_seconds(pid) - server_before) * per_request if pid else 0.0
     latencies.sort()
     return Row(
         server=server,
@@ -363,9 +243,14 @@ def measure(
         concurrency=concurrency,
         requests=len(latencies),
         errors=errors,
-        p50_ms=round(_percentile(latencies, 0.50), 2),
-        p99_ms=round(_percentile(latencies, 0.99), 2),
+        p50_ms=round(percentile(latencies, 0.50), 2),
+        p99_ms=round(percentile(latencies, 0.99), 2),
         rps=round(len(latencies) / wall, 1),
+        fresh=bool(fresh),
+        repeat=repeat,
+        load=load,
+        server_cpu_ms=round(server_ms, 2),
+        client_cpu_ms=round(client_ms, 2),
     )
 
 
@@ -374,8 +259,11 @@ def run(
     concurrencies: Sequence[int] = (1, 16),
     with_peer: bool = True,
     peer_folder: Path = PEER_VENV,
+    repeats: int = 1,
+    with_fresh: bool = False,
 ) -> tuple[list[Row], dict[str, str]]:
-    """Every case, NOMS-CDS and HealthChain alternating per body, in one run."""
+    """Every case, in one run: per repeat, each server in turn (started afresh), each body at
+    each concurrency; with ``with_fresh`` also every body as fresh charts (``fresh_bodies``)."""
     bodies = build_bodies()
     versions = {"python": platform.python_version()}
     servers: list[tuple[str, Any, str]] = [("NOMS-CDS", noms_server, NOMS_SERVICE)]
@@ -383,52 +271,102 @@ def run(
         python = peer_venv(peer_folder)
         versions |= peer_versions(python)
         servers.append(("HealthChain", lambda port: peer_server(python, port), PEER_PATH))
+    most = requests_per_case + 2 * max(concurrencies)
+    fresh = {name: fresh_bodies(body, most) for name, body in bodies.items()} if with_fresh else {}
     rows = []
-    for name, start, path in servers:
-        with start(free_port()) as base:
-            for body_name, body in bodies.items():
-                for concurrency in concurrencies:
-                    rows.append(
-                        measure(name, base, path, body_name, body, concurrency, requests_per_case)
-                    )
+    for repeat in range(1, repeats + 1):
+        for name, start, path in servers:
+            with start(free_port()) as base:
+                for body_name, body in bodies.items():
+                    for variants in ((), fresh.get(body_name)):
+                        if variants is None:
+                            continue
+                        for concurrency in concurrencies:
+                            rows.append(
+                                measure(
+                                    name,
+                                    base,
+                                    path,
+                                    body_name,
+                                    body,
+                                    concurrency,
+                                    requests_per_case,
+                                    variants,
+                                    repeat,
+                                )
+                            )
     return rows, versions
 
 
-def verdicts(rows: Sequence[Row], concurrency: int = 16) -> dict[str, bool]:
-    """Per body: NOMS-CDS at ``concurrency`` has >= 2x HealthChain's rps, a lower p99, no error."""
-    found = {}
-    for body in dict.fromkeys(row.body for row in rows):
-        ours = next(
-            r for r in rows if (r.server, r.body, r.concurrency) == ("NOMS-CDS", body, concurrency)
-        )
+def verdicts(rows: Sequence[Row], concurrency: int = 16, fresh: bool = False) -> dict[str, bool]:
+    """Per body: NOMS-CDS at ``concurrency`` has >= 2x HealthChain's rps, a lower p99, no error
+    (with several repeats: in every repeat)."""
+    found: dict[str, bool] = {}
+    for r in rows:
+        if (r.server, r.concurrency, r.fresh) != ("NOMS-CDS", concurrency, fresh):
+            continue
         peer = next(
             (
-                r
-                for r in rows
-                if (r.server, r.body, r.concurrency) == ("HealthChain", body, concurrency)
+                p
+                for p in rows
+                if (p.server, p.body, p.concurrency, p.fresh, p.repeat)
+                == ("HealthChain", r.body, concurrency, fresh, r.repeat)
             ),
             None,
         )
         if peer is not None:
-            found[body] = (
-                ours.rps >= 2 * peer.rps
-                and ours.p99_ms < peer.p99_ms
-                and ours.errors == 0
-                and peer.errors == 0
-            )
+            met = r.rps >= 2 * peer.rps and r.p99_ms < peer.p99_ms and not r.errors + peer.errors
+            found[r.body] = found.get(r.body, True) and met
     return found
+
+
+def _case(r: Row) -> str:
+    return f"{r.body}, fresh charts" if r.fresh else r.body
 
 
 def table(rows: Sequence[Row]) -> str:
     """The rows as the Markdown table of benchmarks/README.md."""
     lines = [
-        "| server | body | body KiB | clients | requests | errors | p50 ms | p99 ms | req/s |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|",
+        "| server | body | body KiB | clients | repeat | load | requests | errors | p50 ms "
+        "| p99 ms | req/s | server CPU ms/req | client CPU ms/req |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
-    for r in sorted(rows, key=lambda r: (r.body, r.concurrency, r.server != "NOMS-CDS")):
+    order = {name: i for i, name in enumerate(dict.fromkeys(r.body for r in rows))}
+    for r in sorted(
+        rows,
+        key=lambda r: (r.fresh, order[r.body], r.concurrency, r.server != "NOMS-CDS", r.repeat),
+    ):
         lines.append(
-            f"| {r.server} | {r.body} | {r.body_bytes / 1024:.0f} | {r.concurrency} | "
-            f"{r.requests} | {r.errors} | {r.p50_ms} | {r.p99_ms} | {r.rps} |"
+            f"| {r.server} | {_case(r)} | {r.body_bytes / 1024:.0f} | {r.concurrency} | "
+            f"{r.repeat} | {r.load} | {r.requests} | {r.errors} | {r.p50_ms} | {r.p99_ms} | "
+            f"{r.rps} | {r.server_cpu_ms} | {r.client_cpu_ms} |"
+        )
+    return "\n".join(lines)
+
+
+def _median(values: Iterable[float]) -> float:
+    return round(statistics.median(values), 2)
+
+
+def summary(rows: Sequence[Row]) -> str:
+    """Per case, the median over the repeats of p50, p99 and req/s (Markdown)."""
+    groups: dict[tuple, list[Row]] = {}
+    for r in rows:
+        groups.setdefault((r.fresh, r.body, r.concurrency, r.server != "NOMS-CDS"), []).append(r)
+    lines = [
+        "| server | body | clients | repeats | errors | p50 ms | p99 ms | req/s | req/s range "
+        "| server CPU ms/req |",
+        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
+    ]
+    for key in sorted(groups, key=lambda k: (k[0], k[1] != "demo patient", k[2], k[3])):
+        group = groups[key]
+        r = group[0]
+        rps = [g.rps for g in group]
+        lines.append(
+            f"| {r.server} | {_case(r)} | {r.concurrency} | {len(group)} | "
+            f"{sum(g.errors for g in group)} | {_median(g.p50_ms for g in group)} | "
+            f"{_median(g.p99_ms for g in group)} | {_median(rps)} | "
+            f"{min(rps)}-{max(rps)} | {_median(g.server_cpu_ms for g in group)} |"
         )
     return "\n".join(lines)
 
@@ -437,15 +375,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="counted requests per case")
     parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 16])
+    parser.add_argument("--repeats", type=int, default=1, help="whole runs, one after the other")
+    parser.add_argument(
+        "--fresh", action="store_true", help="also every request as a chart not seen before"
+    )
     parser.add_argument("--skip-peer", action="store_true", help="measure NOMS-CDS only")
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
-    rows, versions = run(args.requests, args.concurrency, not args.skip_peer)
+    rows, versions = run(
+        args.requests,
+        args.concurrency,
+        not args.skip_peer,
+        repeats=args.repeats,
+        with_fresh=args.fresh,
+    )
     print(table(rows))
     print()
+    print(summary(rows))
+    print()
     print("versions:", ", ".join(f"{k} {v}" for k, v in versions.items()))
-    for body, met in verdicts(rows).items():
-        print(f"target at 16 clients, {body}: {'met' if met else 'NOT met'}")
+    for fresh in (False, True):
+        for body, met in verdicts(rows, fresh=fresh).items():
+            case = f"{body}, fresh charts" if fresh else body
+            print(f"target at 16 clients, {case}: {'met' if met else 'NOT met'}")
     if args.json:
         payload = {"rows": [asdict(r) for r in rows], "versions": versions}
         args.json.write_text(json.dumps(payload, indent=2), encoding="utf-8")

@@ -47,8 +47,12 @@ def render_view(view: ReportView) -> str:
         listed = "; ".join(patient.other_cancers)
         lines.append(f"  Not candidate primaries (listed, not used): {listed}")
     lines.extend(f"  {score.line()}" for score in patient.prognostic)
-    if not view.levels:
+    if not view.levels and patient.urgency.at_most == "none":
         lines.append("  No spinal metastasis on record: nothing to assess per level.")
+    elif not view.levels:
+        # Spinal disease without a level (docs/clinical-rules.md §15.2): the urgency above says
+        # what is on record and what to record; never "no spinal metastasis".
+        lines.append("  No vertebral level on record to assess: see the urgency above.")
     for level in view.levels:
         lines.extend(_level_lines(level))
     for issue in view.issues:

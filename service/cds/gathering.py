@@ -25,7 +25,7 @@ import logging
 import time
 from collections.abc import Mapping
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Final
 
 from service.cds.descriptions import PATIENT_ID_IN_TEMPLATE, PATIENT_QUERIES, PrefetchQuery
@@ -36,6 +36,7 @@ from service.fhir.auth import Auth, BearerToken, NoAuth
 from service.fhir.client import FhirClient
 from service.fhir.extract import Issue
 from service.fhir.limits import Limits
+from service.fhir.untrusted import clean_text
 
 log = logging.getLogger("noms_cds.cds")
 
@@ -57,12 +58,20 @@ class PatientData:
     fetched: tuple[str, ...] = ()
 
 
-def _outcome_issues(outcome: Mapping[str, Any]) -> list[tuple[str, str]]:
+def _outcome_issues(
+    outcome: Mapping[str, Any], secrets: tuple[str, ...] = ()
+) -> list[tuple[str, str]]:
+    """Severity and shown text of each issue; the text is the EHR's, so it is cleaned as server
+    text is (the call's token redacted before the text is bounded, controls removed)."""
     found = []
     for issue in outcome.get("issue") or []:
         if isinstance(issue, dict):
-            text = issue.get("diagnostics") or (issue.get("details") or {}).get("text") or ""
-            found.append((str(issue.get("severity") or "error"), str(text)[:200]))
+            details = issue.get("details")
+            text = issue.get("diagnostics") or (
+                details.get("text") if isinstance(details, dict) else None
+            )
+            shown = clean_text(text or "", secrets=secrets, limit=200)
+            found.append((clean_text(issue.get("severity") or "error", limit=16), shown))
     return found or [("error", "")]
 
 
@@ -89,7 +98,10 @@ def _read_answer(query: PrefetchQuery, value: Mapping[str, Any], patient_id: str
 
 
 def _search_answer(
-    query: PrefetchQuery, value: Mapping[str, Any], issues: list[Issue]
+    query: PrefetchQuery,
+    value: Mapping[str, Any],
+    issues: list[Issue],
+    secrets: tuple[str, ...] = (),
 ) -> list[dict]:
     kind = value.get("resourceType")
     if kind == "OperationOutcome":
@@ -107,7 +119,7 @@ def _search_answer(
         if not isinstance(resource, dict):
             continue
         if resource.get("resourceType") == "OperationOutcome":
-            reported = _outcome_issues(resource)
+            reported = _outcome_issues(resource, secrets)
             if any(severity in BLOCKING_SEVERITIES for severity, _ in reported):
                 raise _Unusable("the CDS client reported an error in it")
             issues.extend(
@@ -130,6 +142,8 @@ def from_prefetch(
     data = PatientData()
     missing: list[PrefetchQuery] = []
     patient_id = str(request.patient_id)
+    authorization = request.fhir_authorization
+    secrets = () if authorization is None else (authorization.access_token,)
     for query in queries:
         if query.key not in request.prefetch:
             missing.append(query)
@@ -141,7 +155,7 @@ def from_prefetch(
             if query.is_read:
                 data.resources.extend(_read_answer(query, value, patient_id))
             else:
-                data.resources.extend(_search_answer(query, value, data.issues))
+                data.resources.extend(_search_answer(query, value, data.issues, secrets))
         except _Unusable as reason:
             log.info("prefetch key unusable", extra={"event": "prefetch", "reason": query.key})
             data.issues.append(Issue("information", f"prefetch {query.key}: {reason}; fetched"))
@@ -168,17 +182,21 @@ def _client(
 
 
 def cds_limits(settings: Settings) -> Limits:
-    """The FHIR client's bounds for a CDS call: the whole fetch within NOMS_CDS_FHIR_TIMEOUT,
-    one retry, short waits (CDS Hooks asks for answers in about 500 ms)."""
+    """The FHIR client's bounds for a CDS call: the configured limits (``NOMS_FHIR_<LIMIT>``,
+    docs/integration.md), with the time ones tightened so the whole fetch ends within
+    NOMS_CDS_FHIR_TIMEOUT, one retry and short waits (CDS Hooks asks for answers in about
+    500 ms). A configured limit that is already tighter stays."""
     seconds = float(settings.cds_fhir_timeout)
-    return Limits(
-        connect_timeout=min(5.0, seconds),
-        read_timeout=seconds,
-        request_deadline=seconds,
-        gather_deadline=seconds,
-        retries=1,
-        retry_wait_budget=min(1.0, seconds),
-        max_pages=10,
+    limits = settings.fhir_limits
+    return replace(
+        limits,
+        connect_timeout=min(limits.connect_timeout, 5.0, seconds),
+        read_timeout=min(limits.read_timeout, seconds),
+        request_deadline=min(limits.request_deadline, seconds),
+        gather_deadline=min(limits.gather_deadline, seconds),
+        retries=min(limits.retries, 1),
+        retry_wait_budget=min(limits.retry_wait_budget, 1.0, seconds),
+        max_pages=min(limits.max_pages, 10),
     )
 
 

@@ -11,7 +11,10 @@ Fetched JWKS are cached in the shared store (``NOMS_CDS_JWKS_CACHE_SECONDS``) so
 and replica fetches once; a ``kid`` missing from the cache triggers one refetch at most every
 ``REFRESH_AFTER`` seconds (key rotation), and a failed fetch is not retried for
 ``FAILURE_BACKOFF`` seconds. A fetch sends no credentials and no cookies (``trust_env`` off: no
-``.netrc``), follows no redirect, and is bounded in size and time.
+``.netrc``), follows no redirect, and is bounded in size and time. The store is read on every
+call (it is what the workers share), but a cached JWKS is parsed and its keys imported once per
+process: the import is memoized on the cached text itself (:func:`_cached_entry`), so a refetched
+or changed JWKS is a new text and is imported afresh.
 """
 
 from __future__ import annotations
@@ -21,6 +24,7 @@ import json
 import logging
 import time
 from collections.abc import Callable
+from functools import lru_cache
 from typing import Any, Final
 
 from joserfc.errors import JoseError
@@ -80,6 +84,13 @@ def _import(jwks: dict[str, Any]) -> KeySet:
     return KeySet(usable)
 
 
+@lru_cache(maxsize=64)  # a handful of issuers, each with one JWKS (two while keys rotate)
+def _cached_entry(text: str) -> tuple[float, KeySet]:
+    """When a cached JWKS was fetched, and its keys imported (memoized on the cached text)."""
+    entry = json.loads(text)
+    return float(entry["fetched"]), _import(entry["jwks"])
+
+
 class KeySource:
     """Finds the key for a token's issuer, ``jku`` and ``kid`` (see the module docstring)."""
 
@@ -117,11 +128,11 @@ class KeySource:
         name = hashlib.sha256(url.encode()).hexdigest()
         cached = self._store.get("jwks:" + name)
         if cached is not None:
-            entry = json.loads(cached)
-            key = _key_by_kid(_import(entry["jwks"]), kid)
+            fetched, keys = _cached_entry(cached)
+            key = _key_by_kid(keys, kid)
             if key is not None:
                 return key
-            if self._clock() - entry["fetched"] < REFRESH_AFTER:
+            if self._clock() - fetched < REFRESH_AFTER:
                 raise Unauthenticated("kid-unknown")
         if self._store.get("jwks-failed:" + name) is not None:
             raise Unauthenticated("jwks-unavailable")

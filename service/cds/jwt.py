@@ -95,9 +95,9 @@ class JwtVerifier:
         issuer = None
         try:
             token = _bearer(authorization)
-            header, claims = self._unverified(token)
+            parsed, header, claims = self._unverified(token)
             issuer = claims.get("iss")
-            caller = self._check(token, header, claims, audience)
+            caller = self._check(parsed, header, claims, audience)
         except Unauthenticated as refused:
             shown = issuer[:200] if isinstance(issuer, str) else None
             log.warning(
@@ -107,7 +107,10 @@ class JwtVerifier:
             raise
         return caller
 
-    def _unverified(self, token: str) -> tuple[dict[str, Any], dict[str, Any]]:
+    def _unverified(
+        self, token: str
+    ) -> tuple[jws.CompactSignature, dict[str, Any], dict[str, Any]]:
+        # Parsed once: the claims name the issuer whose key then verifies this same object.
         try:
             parsed = jws.extract_compact(token.encode("ascii"))
             claims = jsonio.loads(parsed.payload, max_depth=8, what="the claims")
@@ -115,10 +118,14 @@ class JwtVerifier:
             raise Unauthenticated("malformed") from None
         if not isinstance(claims, dict):
             raise Unauthenticated("malformed")
-        return dict(parsed.protected), claims
+        return parsed, dict(parsed.protected), claims
 
     def _check(
-        self, token: str, header: dict[str, Any], claims: dict[str, Any], audience: str
+        self,
+        parsed: jws.CompactSignature,
+        header: dict[str, Any],
+        claims: dict[str, Any],
+        audience: str,
     ) -> VerifiedCaller:
         if header.get("alg") not in ALGORITHMS:
             raise Unauthenticated("alg-not-allowed")
@@ -136,9 +143,11 @@ class JwtVerifier:
             raise Unauthenticated("issuer-not-allowed")
         key = self._keys.key(trusted, jku, kid)
         try:
-            jws.deserialize_compact(token, key, algorithms=ALGORITHMS)
+            verified = jws.validate_compact(parsed, key, algorithms=ALGORITHMS)
         except JoseError:
             raise Unauthenticated("bad-signature") from None
+        if not verified:
+            raise Unauthenticated("bad-signature")
         self._check_audience(claims, audience)
         expires_at = self._check_times(claims)
         self._check_replay(issuer, claims, expires_at)

@@ -70,14 +70,28 @@ class Assessment:
     @property
     def urgency_inputs(self) -> tuple[str, ...]:
         """The input keys the patient's urgency rests on: every level's."""
+        f = self.findings
         keys = [key for la in self.levels for key in la.urgency_inputs]
         for name, value in (
-            ("myelopathy", self.findings.myelopathy),
-            ("cauda-equina-syndrome", self.findings.cauda_equina),
-            ("leptomeningeal", self.findings.leptomeningeal or None),
+            ("myelopathy", f.myelopathy),
+            ("cauda-equina-syndrome", f.cauda_equina),
+            ("leptomeningeal", f.leptomeningeal or None),
+            # What no assessed level accounts for (docs/clinical-rules.md §15.2).
+            ("unlocated-spinal-metastasis", f.unlocated_spinal_metastases or None),
+            ("bone-metastasis-unknown-site", f.bone_metastases_unknown_site or None),
+            ("cord-compression", f.unlocated_cord_compressions or None),
         ):
             if value is not None:
                 keys.append(name)
+        keys += [input_key(name, level) for name, level in f.neurology_elsewhere]
+        # A finding recorded at a level where it cannot arise is no input there, but it keeps
+        # the patient's urgency open (docs/clinical-rules.md §15.1).
+        keys += [
+            input_key(finding.kind.value, la.level)
+            for la in self.levels
+            for finding in la.neurology.findings
+            if finding.at_level and finding.recorded is True and not finding.applicable
+        ]
         return tuple(dict.fromkeys(keys))
 
 
@@ -170,7 +184,10 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
                 *_known(
                     (
                         ("stability-assessment", lesion.surgeon_stability),
-                        ("prior-radiation", lesion.prior_radiation),
+                        (
+                            "prior-radiation",
+                            True if lesion.prior_radiation_possible else lesion.prior_radiation,
+                        ),
                         ("prior-radiation-adjacent", lesion.prior_radiation_adjacent or None),
                     ),
                     level,
@@ -189,6 +206,7 @@ def _assess_level(findings: PatientFindings, lesion: LesionFindings) -> LevelAss
             surgical_candidate=findings.surgical_candidate,
             prior_radiation=lesion.prior_radiation,
             prior_radiation_adjacent=lesion.prior_radiation_adjacent,
+            prior_radiation_possible=lesion.prior_radiation_possible,
             out_of_scope=lesion.out_of_scope,
             leptomeningeal=findings.leptomeningeal,
             primaries_on_record=len(findings.primaries),
@@ -242,11 +260,16 @@ def assess(findings: PatientFindings) -> Assessment:
         levels=levels,
         urgency=urgency.patient_urgency(
             [la.urgency for la in levels],
-            unlocated_spinal_metastases=findings.unlocated_spinal_metastases,
+            unlocated=findings.unlocated_spinal_metastases,
+            bone_unknown_site=findings.bone_metastases_unknown_site,
+            cord_compressions=findings.unlocated_cord_compressions,
+            myelopathy=findings.myelopathy,
+            cauda_equina=findings.cauda_equina,
             unexplained=urgency.unexplained_neurology(
                 [(la.neurology, la.escc) for la in levels if la.lesion.out_of_scope is None],
                 findings.myelopathy,
                 findings.cauda_equina,
+                findings.neurology_elsewhere,
             ),
             leptomeningeal=findings.leptomeningeal,
         ),

@@ -13,7 +13,7 @@ from enum import Enum
 
 from service.domain.escc import Grade
 from service.domain.histology import PrimaryCancer, Radiosensitivity
-from service.domain.levels import Level
+from service.domain.levels import Level, SpinalArea
 from service.domain.metastases import Metastases
 from service.domain.nesms import Comparator
 from service.domain.neurology import Ambulatory, Asia, Frankel
@@ -60,7 +60,9 @@ class LesionFindings:
     ``myelopathy`` and ``cauda_equina`` are set only when a record names this level (a body
     site); otherwise the patient-level finding applies, by anatomy (docs/clinical-rules.md §15.1).
     ``prior_radiation`` covers the level itself (or its region); ``prior_radiation_adjacent``
-    names neighbouring levels irradiated before (§15.9).
+    names neighbouring levels irradiated before (§15.9); ``prior_radiation_possible`` says that
+    radiotherapy whose site is not given (no body site, or a vertebra without its level) is on
+    record, so it may have covered this level.
     """
 
     level: Level
@@ -75,6 +77,7 @@ class LesionFindings:
     cauda_equina: bool | None = None
     prior_radiation: bool | None = None
     prior_radiation_adjacent: tuple[Level, ...] = ()
+    prior_radiation_possible: bool = False
     surgeon_stability: StabilityCall | None = None
     out_of_scope: OutOfScope | None = None
 
@@ -92,7 +95,13 @@ class PatientFindings:
         surgical_candidate: The clinician's judgement "able to tolerate surgery" (NOMS "S").
         leptomeningeal: Leptomeningeal disease is on record (docs/clinical-rules.md §15.11).
         lesions: One entry per vertebral level with a metastasis, cranial to caudal.
-        unlocated_spinal_metastases: Spinal metastases on record without a level.
+        unlocated_spinal_metastases: The spinal area of each spinal metastasis on record
+            without a level (its region, or the vertebral column when no site is given).
+        bone_metastases_unknown_site: Bone metastases on record without a body site: they may
+            be spinal (docs/clinical-rules.md §15.2).
+        unlocated_cord_compressions: Spinal cord compressions on record without a level.
+        neurology_elsewhere: Myelopathy or CES recorded present at a level with no metastasis on
+            record, as (finding name, level) (docs/clinical-rules.md §15.1).
         conflicting: Input keys whose sources disagreed (the newest value was used).
         preliminary: Input keys whose value came from a preliminary Observation.
     """
@@ -115,7 +124,10 @@ class PatientFindings:
     leptomeningeal: bool = False
     sois: str | None = None
     lesions: tuple[LesionFindings, ...] = ()
-    unlocated_spinal_metastases: int = 0
+    unlocated_spinal_metastases: tuple[SpinalArea, ...] = ()
+    bone_metastases_unknown_site: int = 0
+    unlocated_cord_compressions: int = 0
+    neurology_elsewhere: tuple[tuple[str, Level], ...] = ()
     conflicting: frozenset[str] = frozenset()
     preliminary: frozenset[str] = frozenset()
 

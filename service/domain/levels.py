@@ -148,8 +148,11 @@ class Level(Enum):
         """True when the two may be the same vertebra (the sacrum without a segment and S1–S5)."""
         if self is other:
             return True
-        sacral = {self, other}
-        return Level.SACRUM in sacral and all(lv.region is Region.SACRAL for lv in sacral)
+        # Written out rather than as a set of the two: prior radiation asks this for every
+        # pair of a lesion and a treated level, and hashing Enum members is a Python call.
+        if self is Level.SACRUM:
+            return other.region is Region.SACRAL
+        return other is Level.SACRUM and self.region is Region.SACRAL
 
 
 _REGIONS = {
@@ -196,6 +199,62 @@ def _neighbours(level: Level) -> tuple[Level, ...]:
 
 _SINS_LOCATIONS = {level: _sins_location(level) for level in Level}
 _NEIGHBOURS = {level: _neighbours(level) for level in Level}
+
+
+class SpinalArea(Enum):
+    """A part of the spine named by a grouper body site rather than one vertebra.
+
+    docs/clinical-rules.md §11.3 (the groupers of the body-site value set), §15.2 (a spinal
+    metastasis without a level keeps emergent possible) and §15.9 (radiotherapy to a region covers
+    every level of it). The junctions are the SINS junctional groups (Fisher 2010). ``VERTEBRA``
+    is one vertebra (its body, pedicle or lamina) whose level is not given: it may be any level,
+    but covers none for certain.
+    """
+
+    VERTEBRAL_COLUMN = "vertebral column"
+    CERVICAL = "cervical spine"
+    THORACIC = "thoracic spine"
+    LUMBAR = "lumbar spine"
+    CERVICOTHORACIC = "cervicothoracic junction"
+    THORACOLUMBAR = "thoracolumbar junction"
+    LUMBOSACRAL = "lumbosacral junction"
+    VERTEBRA = "vertebra"
+
+    @property
+    def levels(self) -> tuple[Level, ...]:
+        """Every level the area holds, cranial to caudal."""
+        return _AREA_LEVELS[self]
+
+    @property
+    def covers_every_level(self) -> bool:
+        """True when a record for the area is a record for each of its levels (not VERTEBRA)."""
+        return self is not SpinalArea.VERTEBRA
+
+    @property
+    def label(self) -> str:
+        """How the area is named in sentences: "thoracic spine (T1-T12)"."""
+        if self is SpinalArea.VERTEBRA:
+            return "vertebra (level not given)"
+        if self is SpinalArea.VERTEBRAL_COLUMN:
+            return "vertebral column (level not given)"
+        return f"{self.value} ({self.levels[0].value}-{self.levels[-1].value})"
+
+
+def _span(first: Level, last: Level) -> tuple[Level, ...]:
+    return tuple(lv for lv in _SEGMENTS if first.index <= lv.index <= last.index)
+
+
+_AREA_LEVELS = {
+    SpinalArea.VERTEBRAL_COLUMN: tuple(Level),
+    SpinalArea.VERTEBRA: tuple(Level),
+    SpinalArea.CERVICAL: _span(Level.C1, Level.C7),
+    SpinalArea.THORACIC: _span(Level.T1, Level.T12),
+    SpinalArea.LUMBAR: _span(Level.L1, Level.L5),
+    # The SINS junctional groups: C7-T2, T11-L1, L5-S1 (docs/clinical-rules.md §1.1).
+    SpinalArea.CERVICOTHORACIC: _span(Level.C7, Level.T2),
+    SpinalArea.THORACOLUMBAR: _span(Level.T11, Level.L1),
+    SpinalArea.LUMBOSACRAL: _span(Level.L5, Level.S1),
+}
 
 
 def parse_level(text: str) -> Level | None:

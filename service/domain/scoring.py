@@ -7,6 +7,7 @@ and its band is stated only when all possible totals fall in one band.
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import product
@@ -134,7 +135,15 @@ class ScoreResult:
     @property
     def possible_bands(self) -> tuple[Band, ...]:
         """Every band some possible total falls in, in the instrument's order."""
-        return tuple(b for b in self.bands if any(b.contains(t) for t in self.totals))
+        # The totals are ascending: a band holds one when the first total from its low end is
+        # within its high end (a binary search instead of trying every total: a hot spot).
+        totals = self.totals
+        found = []
+        for band in self.bands:
+            i = bisect_left(totals, band.low)
+            if i < len(totals) and totals[i] <= band.high:
+                found.append(band)
+        return tuple(found)
 
     @property
     def band(self) -> Band | None:

@@ -51,7 +51,7 @@ from service.domain.histology import (
     Radiosensitivity,
     SiteProfile,
 )
-from service.domain.levels import Level, Region
+from service.domain.levels import Level, Region, SpinalArea
 from service.domain.metastases import Organ, OrganMetastases, VisceralMetastases
 from service.domain.neurology import Ambulatory, Frankel
 from service.domain.noms import Flag, Plan, Radiation, Stabilization, Surgery
@@ -443,13 +443,22 @@ VERTEBRA: Final[dict[Level, Code]] = {
     )
 }
 LEVEL_BY_SNOMED: Final = {code.code: level for level, code in VERTEBRA.items()}
-# Spinal regions as body sites of radiotherapy (V-IG, same eHDSI value set): a course coded to a
-# region covers every level of it (docs/clinical-rules.md §15.9). The sacrum (54735007) is the
-# level "sacrum, segment not given", which covers every sacral segment.
-REGION_BY_SNOMED: Final = {
-    "84667006": Region.CERVICAL,  # Bone structure of cervical vertebra
-    "35769007": Region.THORACIC,  # Bone structure of thoracic vertebra
-    "73903008": Region.LUMBAR,  # Bone structure of lumbar vertebra
+# Spinal areas named by grouper body sites (V-IG, same eHDSI value set, docs/clinical-rules.md
+# §11.3): a radiotherapy course coded to one covers every level of it (§15.9); a metastasis coded
+# to one is spinal disease whose level is not given (§15.2). The sacrum (54735007) is the level
+# "sacrum, segment not given", which covers every sacral segment. Body, pedicle and lamina of a
+# vertebra without the level name one vertebra that may be any.
+SPINAL_AREA_BY_SNOMED: Final = {
+    "421060004": SpinalArea.VERTEBRAL_COLUMN,  # Structure of vertebral column
+    "84667006": SpinalArea.CERVICAL,  # Bone structure of cervical vertebra
+    "35769007": SpinalArea.THORACIC,  # Bone structure of thoracic vertebra
+    "73903008": SpinalArea.LUMBAR,  # Bone structure of lumbar vertebra
+    "1145011002": SpinalArea.CERVICOTHORACIC,  # Cervicothoracic junction of vertebral column
+    "1145014005": SpinalArea.THORACOLUMBAR,  # Thoracolumbar junction of vertebral column
+    "1145012009": SpinalArea.LUMBOSACRAL,  # Lumbosacral junction of vertebral column
+    "3572006": SpinalArea.VERTEBRA,  # Vertebral body
+    "78972004": SpinalArea.VERTEBRA,  # Pedicle of vertebra
+    "89340005": SpinalArea.VERTEBRA,  # Lamina of vertebra
 }
 # Spinal cord structures (SCT 2748008 is [U] in the contract; regions V-IG mCODE TG-263 map).
 SPINAL_CORD_SITES: Final = frozenset({"2748008", "54785003", "50800009", "60051002"})
@@ -663,11 +672,17 @@ def not_candidate_primary_icd(code: str) -> str | None:
 _BASAL_CELL: Final = range(8090, 8099)
 
 
-def not_candidate_morphology(code: str) -> str | None:
-    """Why an ICD-O-3 morphology rules a cancer out as primary (in situ /2, basal cell), or None."""
+def not_candidate_morphology(code: str, *, site_named: bool = False) -> str | None:
+    """Why an ICD-O-3 morphology rules a cancer out as primary (in situ /2, basal cell), or None.
+
+    A basal cell morphology means a skin cancer only where the site is skin or not named
+    (docs/clinical-rules.md §15.6): with another site (``site_named``) it is that site's cancer.
+    """
     morphology, _, behaviour = code.strip().partition("/")
     if behaviour == "2":
         return "in-situ neoplasm, not a candidate primary"
+    if site_named:
+        return None
     if morphology.isdigit() and int(morphology) in _BASAL_CELL:
         return "basal cell carcinoma (non-melanoma skin cancer), not a candidate primary"
     return None

@@ -4,8 +4,12 @@ It holds what must be seen the same by all of them: JWT ids already used (replay
 fetched JWKS, and later the SMART app's sessions. Two implementations with one interface:
 
 - ``SqliteStore``: a SQLite file in the state folder (the default). Safe across processes on one
-  machine: WAL journal, a busy timeout, one connection per thread and process, and every
-  operation a single statement (set-if-absent is one ``INSERT ... ON CONFLICT``).
+  machine: WAL journal, one connection per thread and process, and every operation a single
+  statement (set-if-absent is one ``INSERT ... ON CONFLICT``). Writers take turns: the threads
+  of one process behind a lock, the processes by retrying a busy write after a short, growing
+  pause (``BUSY_PAUSES``) until the busy timeout. SQLite's own busy handler sleeps 1, 2, 5,
+  10... ms between tries, so under load (every CDS call records its JWT id) a write that met
+  another one waited milliseconds for a lock held some microseconds.
 - ``RedisStore``: when ``NOMS_REDIS_URL`` is set; needed when replicas run on several machines.
   Set-if-absent is ``SET NX PX``.
 
@@ -15,6 +19,7 @@ the caller (``jti:...``, ``jwks:...``); keys may be long, values should stay sma
 
 from __future__ import annotations
 
+import itertools
 import os
 import sqlite3
 import threading
@@ -30,6 +35,9 @@ from service.errors import ServiceError
 
 Clock = Callable[[], float]
 PURGE_EVERY: Final = 200  # writes between two purges of expired rows
+# Pauses (s) between tries of a write another process holds up; the last one repeats. A write
+# holds the lock for tens of microseconds (WAL, synchronous=NORMAL: no fsync per commit).
+BUSY_PAUSES: Final = (0.0001, 0.0002, 0.0005, 0.001, 0.002)
 REDIS_PREFIX: Final = "noms-cds:"
 
 
@@ -83,11 +91,11 @@ class SqliteStore:
         self._clock = clock
         self._busy_timeout = busy_timeout
         self._local = threading.local()
+        self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
         self._writes = 0
         self.path.parent.mkdir(parents=True, exist_ok=True)
-        with self._connection() as db:
-            for statement in self.SCHEMA:
-                db.execute(statement)
+        for statement in self.SCHEMA:
+            self._write(statement, ())
 
     def _connection(self) -> sqlite3.Connection:
         # One connection per thread, and a new one after a fork (gunicorn forks its workers).
@@ -102,26 +110,42 @@ class SqliteStore:
                 )
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
+                db.execute("PRAGMA busy_timeout=0")  # from now on _execute retries, briefly
             except sqlite3.Error as exc:
                 raise StoreUnavailable(f"cannot open the store {self.path}: {exc}") from exc
             self._local.db, self._local.pid = db, os.getpid()
         return db
 
     def _execute(self, sql: str, parameters: tuple[object, ...]) -> sqlite3.Cursor:
-        try:
-            return self._connection().execute(sql, parameters)
-        except sqlite3.Error as exc:
-            raise StoreUnavailable(f"store operation failed: {type(exc).__name__}") from exc
+        deadline = time.monotonic() + self._busy_timeout
+        for attempt in itertools.count():
+            try:
+                return self._connection().execute(sql, parameters)
+            except sqlite3.OperationalError as exc:
+                # The primary code: SQLITE_BUSY_RECOVERY, _SNAPSHOT... are busy too.
+                busy = exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+                if not busy or time.monotonic() >= deadline:
+                    raise StoreUnavailable(f"store operation failed: {type(exc).__name__}") from exc
+                time.sleep(BUSY_PAUSES[min(attempt, len(BUSY_PAUSES) - 1)])
+            except sqlite3.Error as exc:
+                raise StoreUnavailable(f"store operation failed: {type(exc).__name__}") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _write(self, sql: str, parameters: tuple[object, ...]) -> sqlite3.Cursor:
+        if self._lock_pid != os.getpid():  # a forked worker: a lock of its own
+            self._write_lock, self._lock_pid = threading.Lock(), os.getpid()
+        with self._write_lock:  # this process's threads take turns without SQLite's sleeps
+            return self._execute(sql, parameters)
 
     def _after_write(self, now: float) -> None:
         self._writes += 1
         if self._writes % PURGE_EVERY == 0:
-            self._execute("DELETE FROM kv WHERE expires <= ?", (now,))
+            self._write("DELETE FROM kv WHERE expires <= ?", (now,))
 
     def add(self, key: str, value: str, ttl: float) -> bool:
         """Set ``key`` only if it is absent or expired, atomically across processes."""
         now = self._clock()
-        cursor = self._execute(
+        cursor = self._write(
             "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires "
             "WHERE kv.expires <= ?",
@@ -133,7 +157,7 @@ class SqliteStore:
     def set(self, key: str, value: str, ttl: float) -> None:
         """Set ``key``, replacing any value."""
         now = self._clock()
-        self._execute(
+        self._write(
             "INSERT INTO kv (key, value, expires) VALUES (?, ?, ?) "
             "ON CONFLICT (key) DO UPDATE SET value = excluded.value, expires = excluded.expires",
             (key, value, now + _ttl_seconds(ttl)),
@@ -149,7 +173,7 @@ class SqliteStore:
 
     def delete(self, key: str) -> None:
         """Remove ``key``."""
-        self._execute("DELETE FROM kv WHERE key = ?", (key,))
+        self._write("DELETE FROM kv WHERE key = ?", (key,))
 
     def ping(self) -> None:
         """Check that the file can be read."""

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import logging
+import sqlite3
 import uuid
 from collections import Counter
 from pathlib import Path
@@ -196,10 +197,16 @@ def test_an_outbox_that_cannot_be_written_never_breaks_the_answer(make_app, tmp_
     assert patient not in record.getMessage() and patient not in str(record.__dict__)
 
 
-def test_without_a_channel_nothing_is_enqueued_and_no_database_is_opened(make_app, tmp_path):
+def test_without_a_channel_nothing_is_enqueued(make_app, tmp_path):
+    # The database is still opened: the assessment becomes a worklist entry (docs/worklist.md).
     app = make_app(DATABASE_URL=f"sqlite:///{tmp_path / 'noms.sqlite3'}")
     assert post_bundle(app, demo_bundle("11-special-a-breast-myelopathy")).status_code == 200
-    assert not (tmp_path / "noms.sqlite3").exists()
+    with sqlite3.connect(tmp_path / "noms.sqlite3") as connection:
+        tables = {row[0] for row in connection.execute("SELECT name FROM sqlite_master")}
+        alerts = connection.execute("SELECT count(*) FROM alerts").fetchone()[0]
+        deliveries = connection.execute("SELECT count(*) FROM alert_deliveries").fetchone()[0]
+    assert {"alerts", "alert_deliveries", "worklist_entries"} <= tables
+    assert alerts == deliveries == 0
 
 
 # -- CDS patient-view ----------------------------------------------------------------------------

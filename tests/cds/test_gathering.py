@@ -12,7 +12,7 @@ import uuid
 import pytest
 
 from service.cds.descriptions import PATIENT_QUERIES, SPINE_METS_NOMS
-from service.cds.gathering import from_prefetch, gather
+from service.cds.gathering import cds_limits, from_prefetch, gather
 from service.cds.hooks import parse_hook_request
 from service.cds.jwt import VerifiedCaller
 from service.config import load_settings
@@ -173,6 +173,30 @@ def test_warnings_and_other_types_in_a_searchset_are_kept_as_issues():
     ]
 
 
+def test_prefetch_outcome_text_is_cleaned_and_the_lent_token_redacted():
+    # The text comes from the EHR: the call's own token, echoed, is redacted before the text is
+    # bounded (a cut at 200 characters must not leave the token's prefix), controls removed.
+    token = "lent-token-" + "s" * 40
+    text = "x" * 180 + " echo " + token + "\x1b[31m"
+    prefetch = dict.fromkeys(KEYS)
+    prefetch["conditions"] = {
+        "resourceType": "Bundle",
+        "type": "searchset",
+        "entry": [
+            {
+                "resource": {
+                    "resourceType": "OperationOutcome",
+                    "issue": [{"severity": "warning", "code": "incomplete", "diagnostics": text}],
+                }
+            }
+        ],
+    }
+    request = hook_request("p1", prefetch, "https://ehr.example.org/fhir", token=token)
+    data, _ = from_prefetch(request)
+    (issue,) = data.issues
+    assert "lent-tok" not in issue.message and "\x1b" not in issue.message
+
+
 def test_no_prefetch_and_no_fhir_server_is_data_unavailable():
     with pytest.raises(DataUnavailable, match="the prefetch lacks patient, conditions"):
         gather(hook_request("p1"), settings_for())
@@ -201,3 +225,16 @@ def test_an_unknown_patient_is_not_found(fhir_store, store_admin):
     settings = settings_for(fhir_store.base_url)
     with pytest.raises(FhirNotFound):
         gather(hook_request("no-such-patient", None, fhir_store.base_url), settings)
+
+
+def test_cds_calls_keep_the_configured_limits_and_tighten_only_the_times():
+    # docs/integration.md: NOMS_FHIR_<LIMIT> bounds every FHIR client, the CDS one included;
+    # a CDS call then ends within NOMS_CDS_FHIR_TIMEOUT.
+    settings = load_settings(
+        {"FHIR_MAX_RESPONSE_BYTES": "4096", "FHIR_GATHER_DEADLINE": "3", "CDS_FHIR_TIMEOUT": "8"},
+        prefix="",
+    )
+    limits = cds_limits(settings)
+    assert limits.max_response_bytes == 4096  # configured, kept
+    assert limits.gather_deadline == 3  # configured tighter than the CDS timeout, kept
+    assert limits.request_deadline == 8 and limits.retries == 1 and limits.max_pages == 10

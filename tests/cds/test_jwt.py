@@ -6,6 +6,7 @@ The spec's own test vector and the CDS Hooks sandbox's published key are the ref
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import time
@@ -282,6 +283,31 @@ def test_rotated_key_is_found_after_the_refresh_interval(tmp_path: Path):
     clock_now[0] += 61
     check.verify(f"Bearer {tokens.sign(new, AUD, kid='new', now=clock_now[0])}", AUD)
     assert len(fetch.calls) == 2
+
+
+def test_a_cached_jwks_is_imported_once_per_text_and_read_from_the_shared_store(
+    tmp_path: Path, sandbox_key, monkeypatch
+):
+    from service.cds import jwks
+
+    jwks._cached_entry.cache_clear()
+    imports: list[int] = []
+    real_import = jwks._import
+    monkeypatch.setattr(jwks, "_import", lambda doc: imports.append(1) or real_import(doc))
+    fetch = FakeFetch({SANDBOX_JKU: tokens.sandbox_public_jwks()})
+    store = SqliteStore(tmp_path / "kv.sqlite3")
+    first = verifier(tmp_path, SANDBOX_TRUST, fetch=fetch, store=store)
+    for _ in range(3):
+        first.verify(f"Bearer {tokens.sign(sandbox_key, AUD)}", AUD)
+    # Another worker sharing the store: no fetch, and the same cached text is not re-imported.
+    other = verifier(tmp_path, SANDBOX_TRUST, fetch=fetch, store=store)
+    other.verify(f"Bearer {tokens.sign(sandbox_key, AUD)}", AUD)
+    assert fetch.calls == [SANDBOX_JKU]
+    assert len(imports) == 2  # once when fetched, once for the cached text
+    # The store stays the authority: an entry gone from it is fetched again.
+    store.delete("jwks:" + hashlib.sha256(SANDBOX_JKU.encode()).hexdigest())
+    other.verify(f"Bearer {tokens.sign(sandbox_key, AUD)}", AUD)
+    assert fetch.calls == [SANDBOX_JKU] * 2
 
 
 def test_failed_fetch_is_not_retried_at_once(tmp_path: Path, sandbox_key):

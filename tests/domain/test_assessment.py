@@ -66,7 +66,7 @@ def breast_patient(**changes) -> PatientFindings:
 
 def test_whole_assessment_of_a_documented_patient():
     result = assess(breast_patient())
-    assert result.rule_set == RULE_SET == "NOMS-CDS rule set 2"
+    assert result.rule_set == RULE_SET == "NOMS-CDS rule set 3"
     assert result.radiosensitivity is Radiosensitivity.SOLID
     # Tokuhashi: KPS 80 (2) + 0 extraspinal (2) + 2 vertebrae (1) + no organ mets (2)
     # + breast (5) + Frankel E (2) = 14.

@@ -7,6 +7,7 @@ asserts the whole recommendation: plan, its three parts, rule ids, flags and mis
 
 from __future__ import annotations
 
+from dataclasses import replace
 from itertools import product
 
 import pytest
@@ -175,8 +176,9 @@ CORE_ROWS = [
     # R7: high-grade, radioresistant, stable, able -> separation surgery then SRS.
     ("R7", make(RES, grade=None, cord=True),
      (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7",))),
+    # Myelopathy from a solid tumour: special case F is cited with the row (§9.4).
     ("R7-with-myelopathy", make(RES, grade=Grade.G2, myelopathy=True),
-     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7",))),
+     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-F"))),
     # R8: ... unable to tolerate surgery -> cEBRT.
     ("R8", make(RES, grade=None, cord=True, s=False),
      (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R8",))),
@@ -274,6 +276,18 @@ SPECIAL_ROWS = [
      (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-F"))),
     ("F-grade-3-unstable", make(RES, grade=Grade.G3, m="unstable"),
      (SEPARATION_SRS, SRS, SEPARATION, STAB, ("R9", "special-F"))),
+    # F, second half (docs/clinical-rules.md §9.4): myelopathy from a solid tumour requires
+    # surgery too; radioresistant tumours are solid, so R7/R9 with myelopathy cite F at ESCC 2.
+    ("F-grade-2-with-myelopathy", make(RES, grade=Grade.G2, myelopathy=True),
+     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-F"))),
+    ("F-grade-2-ces-unstable", make(RES, grade=Grade.G2, ces=True, m="unstable", level=Level.L1),
+     (SEPARATION_SRS, SRS, SEPARATION, STAB, ("R9", "special-F"))),
+    # Negatives: no surgery (unable) is no F; ESCC 2 without myelopathy is E, not F.
+    ("F-not-when-unable", make(RES, grade=Grade.G2, myelopathy=True, s=False),
+     (CEBRT_PLAN, CEBRT, NO_SURGERY, NO_STAB, ("R8",))),
+    ("F-not-for-grade-2-without-myelopathy", make(RES, grade=Grade.G2),
+     (SEPARATION_SRS, SRS, SEPARATION, NO_STAB, ("R7", "special-E"),
+      (Flag.HYPOFRACTIONATED_SRS_OPTION,))),
     # G: radioresistant, ESCC 0–1c -> SRS rather than en bloc resection (with R3/R4 above).
     ("G-grade-1c", make(RES, grade=Grade.G1C),
      (SRS_PLAN, SRS, NO_SURGERY, NO_STAB, ("R3", "special-G"), (Flag.ESCC_1C,))),
@@ -718,7 +732,9 @@ def reference(o, grade, cord, neuro, unstable, able, prior, level=Level.T9):
             flags.add(Flag.HYPOFRACTIONATED_SRS_OPTION)
         if able:
             radiation, surgery = SRS, SEPARATION
-            rules = ["R9" if unstable else "R7"] + (["special-F"] if grade is Grade.G3 else [])
+            # F: ESCC 3, or myelopathy from a solid tumour (radioresistant tumours are solid).
+            f = grade is Grade.G3 or neuro
+            rules = ["R9" if unstable else "R7"] + (["special-F"] if f else [])
         else:
             radiation, surgery, rules = CEBRT, NO_SURGERY, ["R10" if unstable else "R8"]
         rules += ["special-E"] if option else []
@@ -842,7 +858,8 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     cores = {core(r) for r in done.values()}
     if len(cores) == 1:
         assert core(rec) == cores.pop()
-    elif len({c[:3] for c in cores}) == 1 and next(iter(cores))[0] is SEPARATION_SRS:
+    elif len({c[:3] for c in cores}) == 1 and next(iter(cores))[0] is not NEEDS:
+        # Only the stabilization differs (docs/clinical-rules.md §9.6): the plan stands.
         assert core(rec) == (*next(iter(cores))[:3], CONSULT)
     else:
         # §15.4: a part is stated when every defined completion agrees on it.
@@ -883,6 +900,75 @@ def test_unknown_inputs_are_tried_with_every_value(situation: dict):
     assert (Flag.SINS_INDETERMINATE in rec.flags) is (
         situation["m"] == "potentially-unstable" and situation["call"] is None
     )
+
+
+# docs/clinical-rules.md §15.9: radiotherapy whose site is not given may have covered the level:
+# the plan stands, prior radiation is listed as missing where it would change the radiation, and
+# the rationale says so whatever the plan (never dropped).
+UNSITED_RADIATION = [
+    # id, inputs, plan, missing prior radiation
+    ("cebrt-plan", make(SOLID, prior=None, prior_radiation_possible=True), CEBRT_PLAN, True),
+    ("srs-plan", make(RES, prior=None, prior_radiation_possible=True), SRS_PLAN, True),
+    ("plan-for-a-clinician", make(UNCLASSIFIED, prior=None, prior_radiation_possible=True),
+     NEEDS, False),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "plan", "missing"),
+    [r[1:] for r in UNSITED_RADIATION],
+    ids=[r[0] for r in UNSITED_RADIATION],
+)
+def test_radiotherapy_without_a_site_is_said_at_every_level(inputs, plan, missing):
+    rec = noms.recommend(inputs)
+    assert rec.plan is plan
+    assert ("prior-radiation" in rec.missing) is missing
+    assert sum("without a body site" in line for line in rec.rationale) == 1
+    # Negative: without such a record nothing is said of it.
+    plain = noms.recommend(replace(inputs, prior_radiation_possible=False))
+    assert not any("without a body site" in line for line in plain.rationale)
+
+
+# ---------------------------------------------------------------------------------------------
+# docs/clinical-rules.md §9.6 and §15.4: when every completion agrees on the plan, its radiation
+# and its surgery, and only the stabilization differs, the plan stands (the surgeon settles the
+# stabilization). Not only for separation surgery: special cases C and A call for decompression
+# whatever the stability.
+
+STABILIZATION_ONLY = [
+    # id, inputs (SINS unknown unless said), (plan, radiation, surgery, stabilization)
+    ("special-c-sins-unknown", make(UNKNOWN, grade=Grade.G3, myelopathy=True, m="unknown"),
+     (URGENT, RAD_UNDET, DECOMPRESSION, CONSULT)),
+    ("special-c-sins-7-12", make(UNKNOWN, grade=Grade.G3, myelopathy=True,
+                                 m="potentially-unstable"),
+     (URGENT, RAD_UNDET, DECOMPRESSION, CONSULT)),
+    ("special-c-s-not-recorded-sins-unknown",
+     make(UNKNOWN, grade=Grade.G2, myelopathy=True, m="unknown", s=None),
+     (URGENT, RAD_UNDET, DECOMPRESSION, CONSULT)),
+    ("special-a-sins-unknown", make(SOLID, grade=Grade.G3, myelopathy=True, m="unknown"),
+     (URGENT, CEBRT, DECOMPRESSION, CONSULT)),
+    ("separation-sins-unknown", make(RES, grade=Grade.G3, m="unknown"),
+     (SEPARATION_SRS, SRS, SEPARATION, CONSULT)),
+    # Negatives: the plan itself differs with the stability (R5 vs R6), or surgery does (A with
+    # S unknown): a clinician decides, the parts all completions agree on are stated.
+    ("r5-or-r6", make(SOLID, grade=Grade.G3, m="unknown"), (NEEDS, CEBRT, NO_SURGERY, STAB_UNDET)),
+    ("special-a-s-unknown", make(SOLID, grade=Grade.G3, myelopathy=True, s=None),
+     (NEEDS, CEBRT, SURG_UNDET, NO_STAB)),
+    ("special-c-s-unable", make(UNKNOWN, grade=Grade.G3, myelopathy=True, m="unknown", s=False),
+     (NEEDS, RAD_UNDET, SURG_UNDET, STAB_UNDET)),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("inputs", "expected"),
+    [row[1:] for row in STABILIZATION_ONLY],
+    ids=[row[0] for row in STABILIZATION_ONLY],
+)
+def test_a_plan_that_differs_only_in_stabilization_stands(inputs: noms.Inputs, expected: tuple):
+    rec = noms.recommend(inputs)
+    assert core(rec) == expected
+    if rec.plan is not NEEDS:
+        assert any("surgeon" in line and "stabiliz" in line for line in rec.rationale)
 
 
 # ---------------------------------------------------------------------------------------------

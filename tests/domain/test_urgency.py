@@ -11,7 +11,7 @@ import pytest
 from service.domain import escc, neurology, sins, urgency
 from service.domain.escc import Grade
 from service.domain.findings import OutOfScope
-from service.domain.levels import Level
+from service.domain.levels import Level, SpinalArea
 from service.domain.sins import Alignment, BoneLesion, Collapse, Pain, Posterolateral
 from service.domain.urgency import Tier, headline
 
@@ -81,6 +81,20 @@ ROWS = [
     ("sins-unknown-may-be-urgent", level(Grade.G0, answers=NONE_OF),
      (Tier.ROUTINE, Tier.URGENT), ("sins-pain", "sins-bone-lesion", "sins-alignment",
                                    "sins-collapse", "sins-posterolateral"), None),
+    # A cord compression diagnosis contradicting a low grade (docs/clinical-rules.md §15.2,
+    # §15.7): the plan follows the graded finding, but until the conflict is settled the higher
+    # tier stays possible and the headline says what conflicts, never a plain low grade.
+    ("conflicting-1a-and-cord-compression", level(Grade.G1A, cord=True),
+     (Tier.ROUTINE, Tier.URGENT), ("escc-conflict",),
+     "POSSIBLY URGENT: record which compression record holds (the ESCC grade or the spinal cord "
+     "compression diagnosis) at T4"),
+    ("conflicting-1a-and-cord-compression-with-myelopathy",
+     level(Grade.G1A, cord=True, myelopathy=True), (Tier.ROUTINE, Tier.EMERGENT),
+     ("escc-conflict",), "POSSIBLY EMERGENT: record which compression record holds (the ESCC "
+     "grade or the spinal cord compression diagnosis) at T4"),
+    ("no-conflict-grade-2-and-cord-compression", level(Grade.G2, cord=True),
+     (Tier.URGENT, Tier.URGENT), (), "URGENT: high-grade compression (ESCC 2) without myelopathy "
+     "at T4"),
     ("coccyx-routine", level(at=Level.COCCYX, scope=OutOfScope.COCCYGEAL),
      (Tier.ROUTINE, Tier.ROUTINE), (), None),
     ("intramedullary-for-a-clinician", level(scope=OutOfScope.INTRAMEDULLARY),
@@ -126,27 +140,71 @@ def test_the_patient_leads_with_the_most_urgent_level():
 
 
 PATIENT_EXTRAS = [
-    # id, unlocated, unexplained, at most, headline start
-    ("unlocated-spinal-metastasis", 1, (), Tier.EMERGENT,
-     "POSSIBLY EMERGENT: record the level of the spinal metastasis"),
-    ("unexplained-myelopathy", 0, (urgency.UnexplainedNeurology("myelopathy", (Level.T4,)),),
-     Tier.EMERGENT, "POSSIBLY EMERGENT: myelopathy is present and not explained by the "
-     "compression at T4"),
-    ("nothing-unaccounted", 0, (), Tier.ROUTINE, "ROUTINE: "),
+    # id, what no level accounts for (keyword arguments), (at least, at most), headline start.
+    # docs/clinical-rules.md §15.2: the patient's tiers widen for what no assessed level covers.
+    ("unlocated-spinal-metastasis", {"unlocated": (SpinalArea.VERTEBRAL_COLUMN,)},
+     (Tier.ROUTINE, Tier.EMERGENT), "POSSIBLY EMERGENT: record the level of the spinal metastasis"),
+    ("unlocated-in-the-thoracic-spine", {"unlocated": (SpinalArea.THORACIC,)},
+     (Tier.ROUTINE, Tier.EMERGENT), "POSSIBLY EMERGENT: record the level of the spinal metastasis"),
+    ("unexplained-myelopathy",
+     {"unexplained": (urgency.UnexplainedNeurology("myelopathy", (Level.T4,)),)},
+     (Tier.ROUTINE, Tier.EMERGENT), "POSSIBLY EMERGENT: myelopathy is present and not explained "
+     "by the compression at T4"),
+    ("ces-recorded-at-a-level-without-a-lesion",
+     {"unexplained": (urgency.UnexplainedNeurology("cauda equina syndrome", (Level.T4,),
+                                                   Level.L3),)},
+     (Tier.ROUTINE, Tier.EMERGENT), "POSSIBLY EMERGENT: cauda equina syndrome is recorded at L3, "
+     "where no metastasis is on record"),
+    ("bone-metastasis-without-a-site", {"bone_unknown_site": 1}, (Tier.ROUTINE, Tier.EMERGENT),
+     "POSSIBLY EMERGENT: record the body site of the bone metastasis"),
+    ("cord-compression-without-a-level", {"cord_compressions": 1}, (Tier.URGENT, Tier.EMERGENT),
+     "POSSIBLY EMERGENT: record myelopathy and cauda equina syndrome (at least urgent)"),
+    ("cord-compression-with-myelopathy", {"cord_compressions": 1, "myelopathy": True},
+     (Tier.EMERGENT, Tier.EMERGENT), "EMERGENT: spinal cord compression on record without a level"),
+    ("cord-compression-neither-finding",
+     {"cord_compressions": 1, "myelopathy": False, "cauda_equina": False},
+     (Tier.URGENT, Tier.URGENT), "URGENT: spinal cord compression on record without a level"),
+    ("cord-compression-with-ces", {"cord_compressions": 1, "cauda_equina": True},
+     (Tier.URGENT, Tier.EMERGENT), "POSSIBLY EMERGENT: record the level of the spinal cord "
+     "compression and myelopathy (at least urgent)"),
+    # Negatives: nothing unaccounted; patient-level findings alone change nothing.
+    ("nothing-unaccounted", {}, (Tier.ROUTINE, Tier.ROUTINE), "ROUTINE: "),
+    ("findings-without-compression", {"myelopathy": False, "cauda_equina": True},
+     (Tier.ROUTINE, Tier.ROUTINE), "ROUTINE: "),
 ]  # fmt: skip
 
 
 @pytest.mark.parametrize(
-    ("unlocated", "unexplained", "top", "start"),
+    ("extra", "tiers", "start"),
     [r[1:] for r in PATIENT_EXTRAS],
     ids=[r[0] for r in PATIENT_EXTRAS],
 )
-def test_what_no_level_accounts_for_keeps_emergent_possible(unlocated, unexplained, top, start):
-    result = urgency.patient_urgency(
-        [level(Grade.G1A)], unlocated_spinal_metastases=unlocated, unexplained=unexplained
-    )
-    assert result.at_most is top
+def test_what_no_level_accounts_for_widens_the_patients_range(extra, tiers, start):
+    result = urgency.patient_urgency([level(Grade.G1A)], **extra)
+    assert (result.at_least, result.at_most) == tiers
     assert headline(result).startswith(start)
+
+
+NO_LEVEL = [
+    # id, what no level accounts for, (at least, at most), headline start (§15.2)
+    ("nothing", {}, (Tier.NONE, Tier.NONE), "NO SPINAL METASTASIS"),
+    ("bone-metastasis-without-a-site", {"bone_unknown_site": 1}, (Tier.NONE, Tier.EMERGENT),
+     "POSSIBLY EMERGENT: record the body site of the bone metastasis"),
+    ("unlocated-spinal-metastasis", {"unlocated": (SpinalArea.LUMBAR,)},
+     (Tier.ROUTINE, Tier.EMERGENT), "POSSIBLY EMERGENT: record the level of the spinal metastasis"),
+    ("cord-compression-without-a-level", {"cord_compressions": 1}, (Tier.URGENT, Tier.EMERGENT),
+     "POSSIBLY EMERGENT: record myelopathy"),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("extra", "tiers", "start"), [r[1:] for r in NO_LEVEL], ids=[r[0] for r in NO_LEVEL]
+)
+def test_without_an_assessed_level(extra, tiers, start):
+    result = urgency.patient_urgency([], **extra)
+    assert (result.at_least, result.at_most) == tiers
+    assert headline(result).startswith(start)
+    assert "ROUTINE" not in headline(result) or tiers[1] is Tier.ROUTINE
 
 
 UNEXPLAINED = [
@@ -169,3 +227,37 @@ def test_unexplained_neurology(at, grade, own, patient, expected):
     result = escc.categorize(escc.Inputs(at, grade))
     found = urgency.unexplained_neurology([(neuro, result)], patient, None)
     assert bool(found) is expected
+
+
+LEVEL_RECORDS = [
+    # id, level, grade, finding recorded at the level (myelopathy, ces), elsewhere, unexplained
+    # docs/clinical-rules.md §15.1: a record with a body site applies to its level only, so only
+    # its level can explain it.
+    ("myelopathy-at-T4-with-ESCC-1a", Level.T4, Grade.G1A, (True, None), (), ("myelopathy",)),
+    ("myelopathy-at-T4-with-ESCC-3", Level.T4, Grade.G3, (True, None), (), ()),
+    ("ces-at-L3-where-the-lesion-is-T4", Level.T4, Grade.G3, (None, None),
+     (("cauda-equina-syndrome", Level.L3),), ("cauda equina syndrome",)),
+    ("myelopathy-at-L3-cannot-arise", Level.L3, Grade.G3, (True, None), (), ("myelopathy",)),
+    ("absent-at-T4", Level.T4, Grade.G1A, (False, None), (), ()),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("at", "grade", "own", "elsewhere", "expected"),
+    [r[1:] for r in LEVEL_RECORDS],
+    ids=[r[0] for r in LEVEL_RECORDS],
+)
+def test_a_finding_recorded_at_a_level_is_explained_only_there(at, grade, own, elsewhere, expected):
+    neuro = neurology.at_level(
+        at, *own, myelopathy_at_level=own[0] is not None, cauda_equina_at_level=own[1] is not None
+    )
+    # Another assessed level whose compression could explain a patient-level finding.
+    other = neurology.at_level(Level.T9, None, None)
+    found = urgency.unexplained_neurology(
+        [(neuro, escc.categorize(escc.Inputs(at, grade))),
+         (other, escc.categorize(escc.Inputs(Level.T9, None)))],
+        None, None, elsewhere,
+    )  # fmt: skip
+    assert tuple(f.finding for f in found) == expected
+    for f in found:
+        assert f.reason.endswith("look for another level or cause")

@@ -55,7 +55,7 @@ def test_common_elements(report):
         assert profile.startswith(f"{codes.CANONICAL}/StructureDefinition/noms-")
         (identifier,) = r["identifier"]
         assert identifier["system"] == codes.RESULT_IDENTIFIER_SYSTEM
-        assert r["method"]["text"].startswith("NOMS-CDS rule set 2")
+        assert r["method"]["text"].startswith("NOMS-CDS rule set 3")
         if r["resourceType"] == "Observation":
             assert (
                 so_codes(r["category"][0]) == []

@@ -10,6 +10,7 @@ from typing import Any
 
 import pytest
 
+from service.domain.assessment import assess
 from service.domain.findings import OutOfScope
 from service.domain.histology import Radiosensitivity
 from service.domain.levels import Level
@@ -77,9 +78,14 @@ def test_15_1_the_level_record_is_the_source_and_a_disagreement_is_a_conflict():
 
 
 def test_15_1_a_finding_recorded_where_it_cannot_arise_is_reported_not_used():
+    # Kept as recorded (so the patient's urgency sees a finding no level explains), but no
+    # input of the level: not applicable there.
     x = run(spine_met("m", "L3"), so_obs("my", "myelopathy", boolean=True, level="L3"))
-    assert lesion(x, "L3").myelopathy is None
+    assert lesion(x, "L3").myelopathy is True
     assert any("cannot arise" in i.message and i.resource == "Observation/my" for i in x.issues)
+    (la,) = assess(x.findings).levels
+    assert not la.neurology.myelopathy.applicable
+    assert "L3/myelopathy" not in la.noms_inputs
 
 
 # --- docs/clinical-rules.md §15.6 primary cancer
@@ -118,7 +124,10 @@ def test_15_6_a_resolved_primary_counts_while_a_spinal_metastasis_is_active(
     assert bool(x.findings.primaries) is counted
     if counted:
         (primary,) = x.findings.primaries
-        assert primary.description == f"breast (recorded as {clinical})"
+        # The status in words: "recorded as in remission", never "recorded as remission".
+        words = {"remission": "in remission"}.get(clinical, clinical)
+        assert primary.description == f"breast (recorded as {words})"
+        assert "recorded as remission" not in " ".join(i.message for i in x.issues)
         assert x.sources["primary-cancer"] == ("Condition/b",)
 
 
@@ -139,6 +148,11 @@ PRIMARY_CODES = [
      Radiosensitivity.RESISTANT, "Adenocarcinoma (colon)", ()),
     ("merkel-cell-c4a", ((codes.ICD10CM, "C4A.9"),), None, Radiosensitivity.UNCLASSIFIED,
      "cancer coded ICD-10-CM C4A.9", ()),
+    # A basal cell morphology rules the cancer out only with a skin or unknown site (§15.6):
+    # on a prostate code it is a (rare) basal cell carcinoma of the prostate, a primary.
+    ("basal-cell-morphology-on-a-prostate-code", ((codes.ICD10CM, "C61"),),
+     morphology("8090/3", "Basal cell carcinoma, NOS"), Radiosensitivity.SOLID,
+     "Basal cell carcinoma, NOS (prostate)", ()),
     ("unmapped-icd-code-keeps-its-display",
      ({"system": codes.ICD10CM, "code": "C47.9",
        "display": "Malignant neoplasm of peripheral nerves, unspecified"},), None,
@@ -191,6 +205,8 @@ NOT_CANDIDATES = [
     ("ductal-carcinoma-in-situ-d05", ((codes.ICD10CM, "D05.11"),), None),
     ("in-situ-morphology", ((codes.ICD10CM, "C50.911"),), morphology("8500/2")),
     ("basal-cell-morphology", ((codes.SNOMED, "363346000"),), morphology("8090/3")),
+    ("basal-cell-morphology-unknown-primary", ((codes.ICD10CM, "C80.1"),), morphology("8090/3")),
+    ("basal-cell-morphology-skin-site", ((codes.ICD10CM, "C43.9"),), morphology("8090/3")),
 ]
 
 

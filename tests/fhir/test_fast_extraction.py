@@ -13,7 +13,7 @@ import pytest
 
 from service import __version__, demo
 from service.domain.assessment import assess
-from service.fhir import emit, extract, jsonio
+from service.fhir import emit, extract, jsonio, models
 from service.fhir.extract.extraction import read_by_contract
 from tests.conftest import SYNTHEA
 
@@ -22,10 +22,13 @@ SYNTHEA_FILES = sorted(SYNTHEA.glob("*.json"))
 
 
 def both_ways(bundle: dict[str, Any]) -> tuple[extract.Extraction, extract.Extraction]:
+    # Each path validates afresh: no verdict is carried over from the other through the cache.
+    models.clear_validation_cache()
     contents = extract.read_bundle(bundle)
     fast = extract.extract(
         contents.resources, None, NOW.date(), contents.issues, local=contents.local
     )
+    models.clear_validation_cache()
     resources, issues = extract.resources_from_bundle(bundle)  # every reference made local
     full = extract.extract(resources, None, NOW.date(), issues, screen=False)
     return fast, full
@@ -139,7 +142,10 @@ PROCEDURE = {
             True,
         ),
         (PROCEDURE, True),
-        ({**PROCEDURE, "bodySite": []}, False),
+        # docs/clinical-rules.md §15.9: a course without a site may have covered any level, and a
+        # stopped one was started: both are read, never dropped.
+        ({**PROCEDURE, "bodySite": []}, True),
+        ({**PROCEDURE, "status": "stopped"}, True),
         ({**PROCEDURE, "status": "not-done"}, False),
         (
             {**PROCEDURE, "code": {"coding": [{"system": "http://snomed.info/sct", "code": "1"}]}},
@@ -149,6 +155,9 @@ PROCEDURE = {
         ({"resourceType": "ImagingStudy", "status": "entered-in-error"}, False),
         ({**OBSERVATION, "code": {"coding": ["not an object"]}}, True),  # let validation say why
         ({**OBSERVATION, "code": "not a concept"}, True),
+        # a status that is no code (or none) is read, so validation warns as on the full path
+        ({**PROCEDURE, "status": 5}, True),
+        ({k: v for k, v in PROCEDURE.items() if k != "status"}, True),
     ],
     ids=[
         "patient",
@@ -164,16 +173,29 @@ PROCEDURE = {
         "our-code",
         "radiotherapy",
         "no-body-site",
+        "stopped",
         "not-done",
         "other-procedure",
         "imaging",
         "imaging-in-error",
         "malformed-coding",
         "malformed-code",
+        "procedure-status-not-a-string",
+        "procedure-without-status",
     ],
 )
 def test_what_the_contract_reads(resource: dict[str, Any], read: bool) -> None:
     assert read_by_contract(resource) is read
+
+
+def test_a_radiotherapy_with_an_unreadable_status_warns_on_both_paths() -> None:
+    bundle = demo.load_patient(demo.patient_names()[0])
+    procedure = {**PROCEDURE, "id": "rt-odd-status", "status": 5}
+    procedure["subject"] = {"reference": f"Patient/{bundle['entry'][0]['resource']['id']}"}
+    bundle = {**bundle, "entry": [*bundle["entry"], {"resource": procedure}]}
+    fast, full = both_ways(bundle)
+    check_same(fast, full)
+    assert any("rt-odd-status" in (issue.resource or "") for issue in fast.issues)
 
 
 def test_an_unread_resource_of_another_patient_is_still_refused() -> None:

@@ -141,8 +141,9 @@ EXPECTED.update(
     {
         # docs/clinical-rules.md §15: the review's examples.
         "20-emergent-nsclc-c5-cord-compression-myelopathy": {
-            "C5": (P.NEEDS_CLINICIAN_INPUT, R.UNDETERMINED, S.UNDETERMINED, St.NONE, ("R7", "R8"),
-                   ())
+            # Special case F with R7: myelopathy from a solid tumour requires surgery (§9.4).
+            "C5": (P.NEEDS_CLINICIAN_INPUT, R.UNDETERMINED, S.UNDETERMINED, St.NONE,
+                   ("R7", "R8", "special-F"), ())
         },
         "21-myelopathy-no-level-explains": {
             "T5": (P.CEBRT, R.CEBRT, S.NONE, St.NONE, ("R1",), (F.MYELOPATHY_UNEXPLAINED,)),

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import multiprocessing
+import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -132,3 +134,46 @@ def test_settings_choose_the_store(tmp_path: Path, redis_url: str):
     )
     assert isinstance(redis_store, RedisStore)
     redis_store.ping()
+
+
+def test_sqlite_write_waits_briefly_for_another_writer_then_succeeds(tmp_path: Path):
+    # Another process's write transaction holds the lock for 50 ms: the write is retried (short
+    # pauses, not SQLite's millisecond sleeps) and lands once the lock is free.
+    store = SqliteStore(tmp_path / "kv.sqlite3", busy_timeout=5.0)
+    other = sqlite3.connect(tmp_path / "kv.sqlite3", isolation_level=None, check_same_thread=False)
+    other.execute("BEGIN IMMEDIATE")
+    release = threading.Timer(0.05, lambda: other.execute("COMMIT"))
+    release.start()
+    assert store.add("held", "v", ttl=60)  # retried until the lock was free, not refused
+    release.join()
+    other.close()
+    assert store.get("held") == "v"
+
+
+def test_sqlite_write_held_up_past_the_busy_timeout_is_unavailable(tmp_path: Path):
+    store = SqliteStore(tmp_path / "kv.sqlite3", busy_timeout=0.1)
+    other = sqlite3.connect(tmp_path / "kv.sqlite3", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(StoreUnavailable):
+            store.add("held", "v", ttl=60)
+        assert store.get("held") is None  # reads are not held up by a writer (WAL)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert store.add("held", "v", ttl=60)
+
+
+def test_sqlite_threads_of_one_process_claim_each_key_once(tmp_path: Path):
+    store = SqliteStore(tmp_path / "kv.sqlite3")
+    claimed: list[int] = []
+
+    def claim() -> None:
+        claimed.append(sum(store.add(f"t:{i}", "x", ttl=60) for i in range(300)))
+
+    threads = [threading.Thread(target=claim) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert sum(claimed) == 300

@@ -21,7 +21,7 @@ REFERENCE: Final = (
     "Laufer I et al. Oncologist 2013;18(6):744-751, doi:10.1634/theoncologist.2012-0293; "
     "Barzilai O et al. J Clin Oncol 2017;35(21):2419-2427, doi:10.1200/JCO.2017.72.7362"
 )
-RULE_SET_VERSION: Final = "2"
+RULE_SET_VERSION: Final = "3"
 
 
 class Plan(Enum):
@@ -140,6 +140,8 @@ class Inputs:
             disagree (see ``primaries_on_record``).
         primaries_on_record: How many active primary cancers the chart holds.
         leptomeningeal: Leptomeningeal disease is on record (docs/clinical-rules.md §15.11).
+        prior_radiation_possible: Radiotherapy whose site is not given is on record, so it may
+            have covered this level (docs/clinical-rules.md §15.9).
         chordoma: The primary is a chordoma (special case J).
         conflicting: Names of inputs used here whose sources disagree.
         preliminary: Names of inputs used here that are preliminary.
@@ -154,6 +156,7 @@ class Inputs:
     surgical_candidate: bool | None = None
     prior_radiation: bool | None = None
     prior_radiation_adjacent: tuple[Level, ...] = ()
+    prior_radiation_possible: bool = False
     out_of_scope: OutOfScope | None = None
     leptomeningeal: bool = False
     primaries_on_record: int = 1

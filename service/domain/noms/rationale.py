@@ -3,19 +3,30 @@
 from __future__ import annotations
 
 from service.domain.levels import Level
-from service.domain.noms.model import Inputs, Radiation
+from service.domain.noms.model import Inputs, Radiation, Surgery
 
 
-def prior_radiation_unknown(radiation: Radiation) -> str:
+def prior_radiation_unknown(radiation: Radiation, possible: bool = False) -> str:
     """What would change if the level had been irradiated (never contradicting the plan)."""
     change = (
         "SRS re-irradiation replaces cEBRT"
         if radiation is Radiation.CEBRT
         else "the SRS becomes a re-irradiation"
     )
+    if possible:
+        return f"{unsited_radiation()}: if it did, {change} (special case H)."
     return (
         "Prior radiation at this level is not recorded: if the level was irradiated before, "
         f"{change} and radiation oncology reviews the cord dose (special case H)."
+    )
+
+
+def unsited_radiation() -> str:
+    """Radiotherapy whose site is not given may have covered any level (§15.9): said, never
+    dropped (without the closing full stop)."""
+    return (
+        "Radiotherapy without a body site (or at a vertebra without its level) is on record and "
+        "may have covered this level (record the treated levels)"
     )
 
 
@@ -23,9 +34,18 @@ SINS_CONSULTATION = (
     "SINS is 7 or more (potentially unstable) and no surgeon's call is recorded: "
     "surgical consultation recommended."
 )
-SEPARATION_STABILIZATION = (
-    "Whether the separation surgery must also stabilize an unstable spine is the surgeon's call."
-)
+
+
+def stabilization_by_surgeon(surgery: Surgery) -> str:
+    """The line for a plan that stands while only its stabilization is open (§9.6, §15.4)."""
+    what = {
+        Surgery.SEPARATION: "the separation surgery",
+        Surgery.URGENT_DECOMPRESSION: "the urgent decompression",
+    }.get(surgery, "the plan")
+    return (
+        f"The plan is the same whatever the stability; whether {what} must also stabilize the "
+        "spine is the surgeon's call."
+    )
 
 
 def inputs_sentence(inputs: Inputs, stability_conflict: bool) -> str:

@@ -71,9 +71,11 @@ def recommend(inputs: Inputs) -> Recommendation:
         outcomes[combo] = outcome
 
     settled = len({o.core for o in outcomes.values()}) == 1
-    # Separation surgery covers a stable (R7) and an unstable (R9) spine alike: when only the
-    # stabilization part differs and the plan is defined, the plan stands and the surgeon
-    # settles the stabilization.
+    # docs/clinical-rules.md §9.6, §15.4: when every completion gives one defined plan with one
+    # radiation and one surgery and only the stabilization differs, the plan stands and the
+    # surgeon settles the stabilization: separation surgery covers a stable (R7) and an unstable
+    # (R9) spine alike, and the decompression of special cases A and C is called for whatever
+    # the stability.
     plan_only = {o.core[:3] for o in outcomes.values()}
     missing: list[str] = []
     lines = [rationale.inputs_sentence(inputs, stability_conflict)]
@@ -81,12 +83,12 @@ def recommend(inputs: Inputs) -> Recommendation:
         plan, radiation, surgery, stabilization = next(iter(outcomes.values())).core
         lines.extend(dict.fromkeys(o.text for o in outcomes.values()))
         missing.extend(name for o in outcomes.values() for name in o.missing)
-    elif len(plan_only) == 1 and next(iter(plan_only))[0] is Plan.SEPARATION_SURGERY_THEN_SRS:
+    elif len(plan_only) == 1 and all(o.defined for o in outcomes.values()):
         plan, radiation, surgery = next(iter(plan_only))
         stabilization = Stabilization.SURGICAL_CONSULTATION
         lines.extend(dict.fromkeys(o.text for o in outcomes.values()))
         missing.extend(name for key in deciding(dims, outcomes) for name in dims[key].names)
-        lines.append(rationale.SEPARATION_STABILIZATION)
+        lines.append(rationale.stabilization_by_surgeon(surgery))
     else:
         plan = Plan.NEEDS_CLINICIAN_INPUT
         radiation, surgery, stabilization = _agreed_parts(list(outcomes.values()))
@@ -104,7 +106,9 @@ def recommend(inputs: Inputs) -> Recommendation:
 
     if inputs.prior_radiation is None and radiation in (Radiation.CEBRT, Radiation.SRS):
         missing.append("prior-radiation")
-        lines.append(rationale.prior_radiation_unknown(radiation))
+        lines.append(rationale.prior_radiation_unknown(radiation, inputs.prior_radiation_possible))
+    elif inputs.prior_radiation is None and inputs.prior_radiation_possible:
+        lines.append(rationale.unsited_radiation() + ".")
     lines.extend(inputs.escc.notes)
 
     flags = _flags(inputs, list(outcomes.values()), stability_conflict, lines)

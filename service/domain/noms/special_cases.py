@@ -150,12 +150,13 @@ def special_e_and_f(w: World, row: Row) -> Outcome:
 
     E (Newman 2023, citing Rothrock 2020): for ESCC 2 without myelopathy, high-dose hypofractionated
     SRS is an alternative to separation surgery: reported as an option, not the default.
-    F (Newman 2023): ESCC 3 "continues to require surgical intervention": cited with the surgical
-    rows R7/R9.
+    F (Newman 2023): ESCC 3, or myelopathy from a solid tumour, "continues to require surgical
+    intervention": cited with the surgical rows R7/R9 (radioresistant tumours are solid), as it is
+    with special case A (docs/clinical-rules.md §9.4).
     """
     option = w.grade is Grade.G2 and not w.neuro
     rules: tuple[Rule, ...] = (row.rule,)
-    if w.grade is Grade.G3 and row.surgery is Surgery.SEPARATION:
+    if (w.grade is Grade.G3 or w.neuro) and row.surgery is Surgery.SEPARATION:
         rules += (Rule.SPECIAL_F,)
     if option:
         rules += (Rule.SPECIAL_E,)

@@ -25,7 +25,12 @@ from service.fhir.extract.collector import Collector, enum_name
 from service.fhir.extract.conditions import Conditions
 from service.fhir.extract.elements import parse_when
 from service.fhir.extract.observations import NEUROLOGY_BY_LEVEL
-from service.fhir.extract.radiation import adjacent_radiation, near, prior_radiation
+from service.fhir.extract.radiation import (
+    adjacent_radiation,
+    near,
+    possible_radiation,
+    prior_radiation,
+)
 from service.fhir.extract.references import identity
 from service.fhir.extract.scales import palsy_grades, performance_status, say_albumin
 
@@ -50,6 +55,7 @@ def assemble(
 ) -> PatientFindings:
     metastases = _metastases(c, cond)
     lesions = _lesions(c, cond)
+    _unplaced_sources(c, cond)
     distinct = _primaries(c, cond, active_spine=bool(lesions or cond.spinal_without_level))
     performance = performance_status(c)
     albumin = c.resolve("albumin", say_albumin)
@@ -73,10 +79,16 @@ def assemble(
         leptomeningeal=_leptomeningeal(c, cond),
         sois=c.resolve("sois"),
         lesions=lesions,
-        unlocated_spinal_metastases=len(cond.spinal_without_level),
+        unlocated_spinal_metastases=tuple(area for _, area in cond.spinal_without_level),
+        bone_metastases_unknown_site=len(cond.bone_unknown_site),
+        unlocated_cord_compressions=len(cond.cord_compression_without_level),
+        neurology_elsewhere=_neurology_elsewhere(c, lesions),
         conflicting=frozenset(c.conflicting),
         preliminary=frozenset(c.preliminary),
     )
+
+
+_STATUS_WORDS = {"remission": "in remission"}
 
 
 def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[PrimaryCancer]:
@@ -86,7 +98,9 @@ def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[Prima
     counts while a spinal metastasis is active (the metastasis proves active disease), and says so.
     """
     found = list(cond.primaries)
-    for primary, ref, when, status in cond.inactive_primaries:
+    for primary, ref, when, code in cond.inactive_primaries:
+        # The clinical status in words: "recorded as in remission", "recorded as resolved".
+        status = _STATUS_WORDS.get(code, code)
         if active_spine:
             recorded = replace(primary, description=f"{primary.description} (recorded as {status})")
             found.append((recorded, ref, when))
@@ -99,7 +113,7 @@ def _primaries(c: Collector, cond: Conditions, active_spine: bool) -> list[Prima
         else:
             c.note(
                 "information",
-                f"primary cancer ({primary.description}) not used: clinical status {status}",
+                f"primary cancer ({primary.description}) not used: recorded as {status}",
                 ref,
             )
     found.sort(key=lambda p: p[2] or datetime.min.replace(tzinfo=UTC), reverse=True)
@@ -134,7 +148,7 @@ def _metastases(c: Collector, cond: Conditions) -> Metastases:
     # the counts do not name (docs/clinical-rules.md §15.10).
     coccygeal = Level.COCCYX in levels_on_record
     levels_on_record.discard(Level.COCCYX)
-    derived_vertebral = len(levels_on_record) + len(cond.spinal_without_level)
+    derived_vertebral = len(levels_on_record) + len({ref for ref, _ in cond.spinal_without_level})
     vertebral = c.resolve("vertebral-metastases-count")
     if vertebral is not None:
         if vertebral < max(derived_vertebral, 1):
@@ -216,7 +230,9 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
     for level, names in level_keys.items():
         if names == {"prior-radiation"} and any(near(level, lesion) for lesion in levels):
             continue  # radiation next to a lesion is used for the adjacency flag (§15.9)
-        if level not in levels:
+        # Neurology at a level without a metastasis is the patient's (_neurology_elsewhere).
+        names = names - set(NEUROLOGY_BY_LEVEL)
+        if names and level not in levels:
             c.note(
                 "warning",
                 f"{', '.join(sorted(names))} recorded for {level.value}, where no "
@@ -238,6 +254,7 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
         scope = cond.out_of_scope.get(level)
         prior = prior_radiation(c, level)
         adjacent = adjacent_radiation(c, level)
+        possible = possible_radiation(c, level, prior)
         myelopathy, cauda_equina = (_neurology_at(c, name, level) for name in NEUROLOGY_BY_LEVEL)
         surgeon: StabilityCall | None = get("stability-assessment")
         lesions.append(
@@ -254,6 +271,7 @@ def _lesions(c: Collector, cond: Conditions) -> tuple[LesionFindings, ...]:
                 cauda_equina=cauda_equina,
                 prior_radiation=prior,
                 prior_radiation_adjacent=adjacent,
+                prior_radiation_possible=possible,
                 surgeon_stability=surgeon,
                 out_of_scope=scope[0] if scope else None,
             )
@@ -276,12 +294,51 @@ def _neurology_at(c: Collector, name: str, level: Level) -> bool | None:
         return None
     kind = NeuroFindingKind(name)
     if not kind.can_arise_at(level):
+        # Kept as recorded: no input of this level's plan, but a finding present here is one no
+        # level explains, so the patient's urgency stays open (docs/clinical-rules.md §15.1).
         c.note(
             "warning",
             f"{kind.label} recorded at {level.label}, where it cannot arise "
-            "(docs/clinical-rules.md §15.1): not an input there",
+            "(docs/clinical-rules.md §15.1): not an input there; look for another level or cause",
             own[0].ref,
         )
-        return None
+        return c.resolve(key)
     c.candidates[key] = [*own, *c.candidates.get(name, [])]
     return c.resolve(key)
+
+
+def _neurology_elsewhere(
+    c: Collector, lesions: tuple[LesionFindings, ...]
+) -> tuple[tuple[str, Level], ...]:
+    """Myelopathy or CES recorded present at a level with no metastasis on record.
+
+    docs/clinical-rules.md §15.1: a record with a body site applies to that level only, so no
+    assessed level explains it; it keeps the patient's urgency open and is cited there.
+    """
+    assessed = {lesion.level for lesion in lesions}
+    found: list[tuple[str, Level]] = []
+    for key in list(c.candidates):
+        level_name, _, name = key.partition("/")
+        if name not in NEUROLOGY_BY_LEVEL or Level(level_name) in assessed:
+            continue
+        level = Level(level_name)
+        if c.resolve(key) is True:
+            found.append((name, level))
+            c.note(
+                "warning",
+                f"{NeuroFindingKind(name).label} recorded at {level.label}, where no metastasis "
+                "is on record: no assessed level explains it, so the patient's urgency stays open",
+                c.sources[key][0],
+            )
+    return tuple(sorted(found, key=lambda f: (f[1].index, f[0])))
+
+
+def _unplaced_sources(c: Collector, cond: Conditions) -> None:
+    """Cite what no assessed level accounts for on the patient's urgency (§15.2)."""
+    for key, refs in (
+        ("unlocated-spinal-metastasis", [ref for ref, _ in cond.spinal_without_level]),
+        ("bone-metastasis-unknown-site", cond.bone_unknown_site),
+        ("cord-compression", cond.cord_compression_without_level),
+    ):
+        if refs:
+            c.sources[key] = tuple(dict.fromkeys(refs))

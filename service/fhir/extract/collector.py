@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from service.domain.levels import Region
+from service.domain.levels import SpinalArea
 from service.fhir.extract.issues import Issue
 
 
@@ -30,10 +30,14 @@ class Collector:
     conflicting: set[str] = field(default_factory=set)
     preliminary: set[str] = field(default_factory=set)
     chosen: dict[str, Candidate] = field(default_factory=dict)
-    # Prior radiation recorded for a whole spinal region (docs/clinical-rules.md §15.9).
-    region_radiation: dict[Region, list[Candidate]] = field(
+    # Prior radiation recorded for a whole spinal area: a region, a junction, the column
+    # (docs/clinical-rules.md §15.9).
+    region_radiation: dict[SpinalArea, list[Candidate]] = field(
         default_factory=lambda: defaultdict(list)
     )
+    # Radiotherapy whose site is not given (no body site, or a vertebra without its level): it
+    # may have covered any level (docs/clinical-rules.md §15.9).
+    unsited_radiation: list[Candidate] = field(default_factory=list)
 
     def add(
         self, key: str, value: Any, when: datetime | None, ref: str, preliminary: bool = False

@@ -8,14 +8,8 @@ from datetime import datetime
 from typing import Any
 
 from service.domain.findings import OutOfScope, input_key
-from service.domain.histology import (
-    UNSPECIFIED_SITE,
-    Histology,
-    PrimaryCancer,
-    SiteProfile,
-    classify,
-)
-from service.domain.levels import Level
+from service.domain.histology import PrimaryCancer
+from service.domain.levels import Level, SpinalArea
 from service.domain.metastases import Organ
 from service.fhir import codes
 from service.fhir.extract.collector import Collector
@@ -24,8 +18,10 @@ from service.fhir.extract.elements import (
     codings,
     condition_when,
     site_codes,
+    spinal_areas,
     vertebral_levels,
 )
+from service.fhir.extract.primaries import primary_code
 from service.fhir.extract.references import identity
 
 ACTIVE_CONDITION_STATUS = frozenset({"active", "recurrence", "relapse"})
@@ -42,8 +38,10 @@ class Conditions:
     # Cancers that cannot be the primary (non-melanoma skin, in situ): listed, never used.
     other_cancers: list[tuple[str, str]] = field(default_factory=list)
     spinal_levels: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
-    spinal_without_level: list[str] = field(default_factory=list)
+    # Spinal metastases without a level, with the area their body site names (§15.2).
+    spinal_without_level: list[tuple[str, SpinalArea]] = field(default_factory=list)
     bone_unknown_site: list[str] = field(default_factory=list)
+    cord_compression_without_level: list[str] = field(default_factory=list)
     extraspinal_bone_sites: list[tuple[str, str]] = field(default_factory=list)
     organ_sites: dict[Organ, list[str]] = field(default_factory=lambda: defaultdict(list))
     cord_compression: dict[Level, list[str]] = field(default_factory=lambda: defaultdict(list))
@@ -62,97 +60,6 @@ def _condition_usable(cond: dict[str, Any]) -> tuple[bool, str]:
     if clinical and not clinical & ACTIVE_CONDITION_STATUS:
         return False, f"clinical status {', '.join(sorted(clinical))}"
     return True, ""
-
-
-@dataclass(frozen=True, slots=True)
-class PrimaryRead:
-    """What a primary-cancer Condition says, before its clinical status is weighed.
-
-    Attributes:
-        site, histology: The site and morphology group of the mapping table.
-        morphology: The recorded morphology (ICD-O-3 display or code), mapped or not.
-        name: The chart's own label and code when the code is outside the mapping table.
-        not_candidate: Why the cancer cannot be the primary of a bone metastasis (non-melanoma
-            skin cancer, in-situ neoplasm: docs/clinical-rules.md §15.6), else None.
-    """
-
-    site: SiteProfile
-    histology: Histology | None = None
-    morphology: str | None = None
-    name: str | None = None
-    not_candidate: str | None = None
-
-    def classify(self) -> PrimaryCancer:
-        """The classification for every instrument."""
-        return classify(self.site, self.histology, morphology=self.morphology, name=self.name)
-
-    @property
-    def label(self) -> str:
-        """How the cancer is named in messages."""
-        return self.name or self.site.name
-
-
-_SYSTEM_NAMES = {codes.ICD10CM: "ICD-10-CM", codes.ICD10: "ICD-10", codes.SNOMED: "SNOMED CT"}
-_MAX_LABEL = 120  # chart text shown back is bounded
-
-
-def _label(coding: dict[str, Any]) -> str:
-    display = coding.get("display") if isinstance(coding.get("display"), str) else None
-    system = _SYSTEM_NAMES.get(coding.get("system"), "code")
-    text = f"{display[:_MAX_LABEL]} ({system} {coding.get('code')})" if display else None
-    return text or f"cancer coded {system} {coding.get('code')}"
-
-
-def _primary_code(cond: dict[str, Any]) -> PrimaryRead | None:
-    """What a primary-cancer Condition says, or None when it is not one."""
-    site: SiteProfile | None = None
-    histology: Histology | None = None
-    morphology: str | None = None
-    unmapped: str | None = None
-    not_candidate: str | None = None
-    is_cancer = codes.MCODE_PRIMARY_CANCER_PROFILE in (
-        (cond.get("meta") or {}).get("profile") or []
-    )
-    for coding in codings(cond.get("code")):
-        system, code = coding.get("system"), coding.get("code") or ""
-        found = None
-        if system in (codes.ICD10, codes.ICD10CM):
-            if codes.not_candidate_primary_icd(code) and not not_candidate:
-                not_candidate = codes.not_candidate_primary_icd(code)
-                unmapped = unmapped or _label(coding)
-            if codes.is_primary_malignant_icd(code):
-                is_cancer = True
-                found = codes.primary_from_icd(code)
-                unmapped = unmapped or (None if found else _label(coding))
-        elif system == codes.SNOMED and code in codes.PRIMARY_SNOMED:
-            is_cancer = True
-            found = codes.PRIMARY_SNOMED[code]
-        elif system == codes.SNOMED and code:
-            unmapped = unmapped or _label(coding)
-        if found:
-            if site is None or site is UNSPECIFIED_SITE:
-                site = found.site
-            histology = histology or found.histology
-    for extension in cond.get("extension") or []:
-        if extension.get("url") == codes.MCODE_HISTOLOGY_EXTENSION:
-            for coding in codings(extension.get("valueCodeableConcept")):
-                if coding.get("system") == codes.ICDO3 and coding.get("code"):
-                    code = coding["code"]
-                    histology = codes.histology_from_icdo3(code) or histology
-                    not_candidate = not_candidate or codes.not_candidate_morphology(code)
-                    display = coding.get("display")
-                    morphology = (
-                        display[:_MAX_LABEL] if isinstance(display, str) else f"ICD-O-3 {code}"
-                    )
-                    is_cancer = True
-    if not_candidate:
-        # A behaviour or morphology that rules the cancer out wins over the site code.
-        return PrimaryRead(site or UNSPECIFIED_SITE, name=unmapped, not_candidate=not_candidate)
-    if not is_cancer:
-        return None
-    return PrimaryRead(
-        site or UNSPECIFIED_SITE, histology, morphology, None if site else unmapped, None
-    )
 
 
 def _is_secondary(cond: dict[str, Any]) -> bool:
@@ -200,7 +107,7 @@ def read_conditions(conditions: list[dict[str, Any]], c: Collector) -> Condition
     for cond in conditions:
         ref = identity(cond)
         usable, why = _condition_usable(cond)
-        primary = _primary_code(cond)
+        primary = primary_code(cond)
         pairs = {(x.get("system"), x.get("code")) for x in codings(cond.get("code"))}
         if primary and primary.not_candidate:
             if usable or why.startswith("clinical status"):
@@ -229,9 +136,13 @@ def read_conditions(conditions: list[dict[str, Any]], c: Collector) -> Condition
             for level in levels:
                 out.cord_compression[level].append(ref)
             if not levels:
+                # docs/clinical-rules.md §15.2: high-grade compression somewhere; the patient's
+                # urgency counts it even though no level can.
+                out.cord_compression_without_level.append(ref)
                 c.note(
                     "warning",
-                    "spinal cord compression without a vertebral level: not attributed to a level",
+                    "spinal cord compression without a vertebral level: not attributed to a "
+                    "level; the patient's urgency counts it (record the level)",
                     ref,
                 )
             continue
@@ -313,13 +224,22 @@ def _read_metastasis(
             # silently as extraspinal bone.
             out.out_of_scope[Level.COCCYX] = (OutOfScope.COCCYGEAL, ref)
         return
-    if codes.SCT_SECONDARY_VERTEBRAL_COLUMN in snomed:
-        out.spinal_without_level.append(ref)
+    spinal_sites = set(codes.LEVEL_BY_SNOMED) | set(codes.SPINAL_AREA_BY_SNOMED)
+    areas = spinal_areas(cond.get("bodySite"))
+    vertebral_column = codes.SCT_SECONDARY_VERTEBRAL_COLUMN in snomed
+    if (areas and (bone or generic)) or vertebral_column:
+        # docs/clinical-rules.md §15.2: a metastasis coded to a spinal region, a junction or the
+        # column is spinal disease whose level is not given, never extraspinal bone.
+        areas = areas or [SpinalArea.VERTEBRAL_COLUMN]
+        out.spinal_without_level.extend((ref, area) for area in areas)
         c.note(
             "warning",
-            "spinal metastasis without a vertebral level: counted, but no level can be assessed",
+            f"spinal metastasis in the {', '.join(a.label for a in areas)} without a vertebral "
+            "level: counted, but no level can be assessed (record the level)",
             ref,
         )
+        if bone:
+            out.extraspinal_bone_sites.extend((ref, s) for s in sites if s not in spinal_sites)
         return
     organs = {codes.ORGAN_BY_SNOMED[s] for s in sites if s in codes.ORGAN_BY_SNOMED}
     organs |= {o for code in icd if (o := _organ_of_icd(code))}
@@ -327,14 +247,15 @@ def _read_metastasis(
     for organ in organs:
         out.organ_sites[organ].append(ref)
     if bone:
-        non_spinal = [s for s in sites if s not in codes.LEVEL_BY_SNOMED]
+        non_spinal = [s for s in sites if s not in spinal_sites]
         if non_spinal:
             out.extraspinal_bone_sites.extend((ref, s) for s in non_spinal)
         else:
             out.bone_unknown_site.append(ref)
             c.note(
-                "information",
-                "bone metastasis without a body site: counted as a bone metastasis of unknown site",
+                "warning",
+                "bone metastasis without a body site: it may be spinal, so the patient's urgency "
+                "stays open (record its site)",
                 ref,
             )
 
@@ -344,4 +265,4 @@ def is_read(cond: dict[str, Any]) -> bool:
     metastasis, cord compression, cauda equina syndrome or myelopathy), from its plain JSON: the
     extraction validates only the Conditions this says yes to."""
     pairs = {(x.get("system"), x.get("code")) for x in codings(cond.get("code"))}
-    return bool(pairs & _NEURO_CONDITIONS or _is_secondary(cond) or _primary_code(cond))
+    return bool(pairs & _NEURO_CONDITIONS or _is_secondary(cond) or primary_code(cond))

@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any
 
-from service.domain.levels import Level, Region
+from service.domain.levels import Level, SpinalArea
 from service.fhir import codes
 
 
@@ -40,12 +40,12 @@ def vertebral_levels(body_sites: Any) -> list[Level]:
     return list(dict.fromkeys(levels))
 
 
-def spinal_regions(body_sites: Any) -> list[Region]:
-    """Spinal regions named by body sites (radiotherapy coded to a region, §15.9)."""
-    found: list[Region] = []
+def spinal_areas(body_sites: Any) -> list[SpinalArea]:
+    """Spinal areas named by grouper body sites: a region, a junction, the column (§11.3)."""
+    found: list[SpinalArea] = []
     for code in site_codes(body_sites):
-        if code in codes.REGION_BY_SNOMED:
-            found.append(codes.REGION_BY_SNOMED[code])
+        if code in codes.SPINAL_AREA_BY_SNOMED:
+            found.append(codes.SPINAL_AREA_BY_SNOMED[code])
     return list(dict.fromkeys(found))
 
 

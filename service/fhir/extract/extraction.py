@@ -74,8 +74,8 @@ def read_by_contract(resource: dict[str, Any]) -> bool:
       syndrome, myelopathy);
     - Observation: not entered in error, coded in our CodeSystem (any code: the reading reports
       codes it does not know) or with one of the contract's LOINC codes;
-    - Procedure: completed or in progress, with a radiotherapy code and a body site (prior
-      radiation is read per site);
+    - Procedure: given or started (completed, in progress, stopped, on hold), with a
+      radiotherapy code, with or without a body site (docs/clinical-rules.md §15.9);
     - ImagingStudy: not entered in error.
 
     A resource too malformed to tell is read: validation then says why it is not usable.
@@ -90,10 +90,10 @@ def read_by_contract(resource: dict[str, Any]) -> bool:
         if kind == "Observation":
             return status != "entered-in-error" and _observation_code_read(resource.get("code"))
         if kind == "Procedure":
-            return (
-                status in USABLE_PROCEDURE_STATUS
-                and bool(resource.get("bodySite"))
-                and _has_code(resource.get("code"), codes.SNOMED, codes.RADIOTHERAPY_PROCEDURES)
+            if not isinstance(status, str):  # none or no code: validation says why, as in full
+                return _has_code(resource.get("code"), codes.SNOMED, codes.RADIOTHERAPY_PROCEDURES)
+            return status in USABLE_PROCEDURE_STATUS and _has_code(
+                resource.get("code"), codes.SNOMED, codes.RADIOTHERAPY_PROCEDURES
             )
         return kind == "ImagingStudy" and status != "entered-in-error"
     except (AttributeError, TypeError, KeyError, ValueError):

@@ -16,7 +16,7 @@ from service.fhir.extract.elements import (
     codings,
     observation_when,
     so_code,
-    spinal_regions,
+    spinal_areas,
     vertebral_levels,
 )
 from service.fhir.extract.references import identity, reference_key
@@ -173,12 +173,14 @@ def _read_so_observation(
         if not levels:
             for focus in obs.get("focus") or []:
                 levels.extend(level_of_condition.get(reference_key(focus.get("reference", "")), []))
-        regions = spinal_regions(obs.get("bodySite")) if code == "prior-radiation" else []
-        if regions and isinstance(obs.get("valueBoolean"), bool):
-            for region in regions:
-                c.region_radiation[region].append(
-                    Candidate(obs["valueBoolean"], when, ref, preliminary)
-                )
+        areas = spinal_areas(obs.get("bodySite")) if code == "prior-radiation" else []
+        if areas and isinstance(obs.get("valueBoolean"), bool):
+            for area in areas:
+                candidate = Candidate(obs["valueBoolean"], when, ref, preliminary)
+                if area.covers_every_level:
+                    c.region_radiation[area].append(candidate)
+                elif candidate.value:
+                    c.unsited_radiation.append(candidate)
             if not levels:
                 return
         if not levels:

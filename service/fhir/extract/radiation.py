@@ -18,8 +18,9 @@ def _radiation_records(c: Collector, level: Level) -> list[Candidate]:
     for other in Level:
         if level.overlaps(other):
             found += c.candidates.get(input_key("prior-radiation", other), [])
-    if level.is_segment and level.region in c.region_radiation:
-        found += c.region_radiation[level.region]
+    for area, records in c.region_radiation.items():
+        if level in area.levels:
+            found += records
     return found
 
 
@@ -42,6 +43,20 @@ def prior_radiation(c: Collector, level: Level) -> bool | None:
         return True
     c.candidates[key] = found
     return c.resolve(key)
+
+
+def possible_radiation(c: Collector, level: Level, prior: bool | None) -> bool:
+    """Radiotherapy whose site is not given may have covered the level (§15.9).
+
+    Only where the level's prior radiation is still unknown: a record for the level decides. The
+    records are cited for the level, so the output names them.
+    """
+    if prior is not None or not c.unsited_radiation:
+        return False
+    c.sources[input_key("prior-radiation", level)] = tuple(
+        dict.fromkeys(x.ref for x in c.unsited_radiation)
+    )
+    return True
 
 
 def adjacent_radiation(c: Collector, level: Level) -> tuple[Level, ...]:
