@@ -11,7 +11,9 @@
    URL is printed: the EHR page, where a person picks a patient, launches the app inside the
    chart, reads the assessment, completes what the chart lacks and saves it. The demo patients
    are also sent to the service's API, so its tumour-board worklist (``/smart/worklist``, the
-   second URL printed) is filled. Ctrl-C stops both.
+   second URL printed) is filled. The API and the worklist page need a key: one is made for
+   the run, the service is given its digest (``NOMS_API_KEYS``), and it is printed with the
+   worklist's URL (sign in with any user name, the key as the password). Ctrl-C stops both.
 
     python -m sandbox.demo               # both parts
     python -m sandbox.demo --no-steps    # only the chart
@@ -21,8 +23,10 @@
 from __future__ import annotations
 
 import argparse
+import hashlib
 import json
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -32,7 +36,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import requests
@@ -121,6 +125,7 @@ class RunningDemo:
         app_url: The service's public base URL.
         service_log: Where the service's JSON log lines go.
         ehr: The running sandbox EHR's Flask app (store and auth server, for tests).
+        api_key: The run's API key (the service holds only its digest).
     """
 
     ehr_url: str
@@ -128,6 +133,7 @@ class RunningDemo:
     app_url: str
     service_log: Path
     ehr: object
+    api_key: str = field(repr=False)
 
 
 def free_port() -> int:
@@ -186,6 +192,8 @@ def running_demo(
     thread = threading.Thread(target=server.serve_forever, name="sandbox-ehr", daemon=True)
     thread.start()
     log = folder / "service.log"
+    api_key = secrets.token_urlsafe(32)  # this run's only API client: the demo (and its tests)
+    digest = hashlib.sha256(api_key.encode("utf-8")).hexdigest()
     environment = {
         **os.environ,
         "NOMS_PUBLIC_BASE_URL": app_url,
@@ -196,6 +204,7 @@ def running_demo(
         "NOMS_SMART_ISSUERS": ehr_url + "/fhir",
         "NOMS_SMART_CLIENT_TYPE": "confidential-asymmetric",
         "NOMS_SMART_PRIVATE_KEY_FILE": str(key_file),
+        "NOMS_API_KEYS": json.dumps({"demo": digest}),
     }
     environment.pop("PROMETHEUS_MULTIPROC_DIR", None)
     with log.open("ab") as log_file:
@@ -210,7 +219,7 @@ def running_demo(
         )
     try:
         _wait_until_healthy(app_url, process, log)
-        yield RunningDemo(ehr_url + "/", ehr_url + "/fhir", app_url, log, ehr_app)
+        yield RunningDemo(ehr_url + "/", ehr_url + "/fhir", app_url, log, ehr_app, api_key)
     finally:
         if process.poll() is None:
             process.send_signal(signal.SIGTERM)
@@ -236,7 +245,10 @@ Ctrl-C stops the demo. (service log: {log})"""
 
 
 WORKLIST = """
-The tumour-board worklist (the demo patients, assessed through the API): {url}/smart/worklist"""
+The tumour-board worklist (the demo patients, assessed through the API): {url}/smart/worklist
+It asks you to sign in: any user name, and this run's API key as the password:
+    {key}
+(the same key calls the API: curl -H "Authorization: Bearer {key}" {url}/api/worklist)"""
 
 
 def _stop(_signum: int, _frame: object) -> None:
@@ -252,9 +264,9 @@ def _serve_until_interrupted(args: argparse.Namespace) -> int:
             with running_demo(
                 Path(folder), ehr_port=args.ehr_port, app_port=args.app_port
             ) as running:
-                seed_worklist(running.app_url)  # the demo patients, assessed through the API
+                seed_worklist(running.app_url, running.api_key)  # the demo patients, via the API
                 print(INSTRUCTIONS.format(url=running.ehr_url, log=running.service_log), flush=True)
-                print(WORKLIST.format(url=running.app_url), flush=True)
+                print(WORKLIST.format(url=running.app_url, key=running.api_key), flush=True)
                 while True:
                     time.sleep(3600)
         except KeyboardInterrupt:

@@ -67,4 +67,9 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
         logging.getLogger("noms_cds").warning(
             "no CDS client is trusted (NOMS_CDS_ISSUERS is empty): every CDS call will be a 401"
         )
+    if not settings.api_keys:
+        logging.getLogger("noms_cds").warning(
+            "no API client is allowed (NOMS_API_KEYS is empty): every /api call but the probes, "
+            "and the worklist page, will be a 401"
+        )
     return app

@@ -209,6 +209,28 @@ def cmd_deliver_alerts(args: argparse.Namespace, out: TextIO, err: TextIO) -> in
     return deliver(load_settings(), once=args.once)
 
 
+def cmd_api_key(args: argparse.Namespace, out: TextIO, err: TextIO) -> int:
+    """Make an API key for a client: print it once, and its entry of NOMS_API_KEYS."""
+    import secrets
+
+    from service.api.auth import key_digest
+    from service.config.api_keys import api_keys
+
+    key = secrets.token_urlsafe(32)  # 256 random bits
+    entry = {args.name: key_digest(key)}
+    api_keys("API_KEYS", entry)  # a name the setting would refuse is refused now
+    print(f"key: {key}", file=out)
+    print(
+        "Give the key to the client (it is not kept anywhere). Add this entry to the JSON", file=out
+    )
+    print(
+        "object of NOMS_API_KEYS (or NOMS_API_KEYS_FILE); the service keeps only the digest:",
+        file=out,
+    )
+    print(json.dumps(entry), file=out)
+    return 0
+
+
 def _auth_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--fhir-limit",
@@ -309,6 +331,14 @@ def build_parser() -> argparse.ArgumentParser:
         help="print the outbox's state as JSON instead (exit status 1 when a delivery is failing)",
     )
     deliver.set_defaults(handler=cmd_deliver_alerts)
+
+    api_key = commands.add_parser(
+        "api-key",
+        help="make an API key for a client of the JSON API and the worklist page",
+        description="Print a new random key and its NOMS_API_KEYS entry (the SHA-256 digest).",
+    )
+    api_key.add_argument("name", help="the client's name (logged when it calls)")
+    api_key.set_defaults(handler=cmd_api_key)
 
     demo = commands.add_parser("demo", help="assess the built-in demo patients")
     demo.add_argument(

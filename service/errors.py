@@ -158,13 +158,24 @@ class Unauthenticated(ServiceError):
 
     Attributes:
         reason: A short reason code for the log (never the token), e.g. ``"expired"``.
+        challenge: The ``WWW-Authenticate`` value of the answer (RFC 9110 §11.6.1).
+        public: What the caller is told: never which check failed, at most that the
+            deployment cannot authenticate anyone (e.g. no API keys configured).
     """
 
     code = "unauthenticated"
 
-    def __init__(self, reason: str) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        challenge: str = "Bearer",
+        public: str = "authentication required",
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.challenge = challenge
+        self.public = public
 
 
 class NotConfigured(ServiceError):

@@ -95,10 +95,23 @@ def redis_url(tmp_path_factory: pytest.TempPathFactory):
 
 @pytest.fixture
 def make_app(tmp_path: Path):
-    """Build the web service for a test: ``make_app(PUBLIC_BASE_URL=..., CDS_ISSUERS=...)``."""
+    """Build the web service for a test: ``make_app(PUBLIC_BASE_URL=..., CDS_ISSUERS=...)``.
+
+    The test API key is configured (``API_KEYS=""`` for none) and the app's test client sends it
+    on the routes that need it (``tests/api_keys.py``)."""
     from service import create_app
+    from tests.api_keys import API_KEYS, KeyedClient
 
     def build(**settings: Any):
-        return create_app({"TESTING": True, "STATE_DIR": str(tmp_path / "state"), **settings})
+        app = create_app(
+            {
+                "TESTING": True,
+                "STATE_DIR": str(tmp_path / "state"),
+                "API_KEYS": API_KEYS,
+                **settings,
+            }
+        )
+        app.test_client_class = KeyedClient
+        return app
 
     return build

@@ -1,7 +1,8 @@
 """The JSON API blueprint: health, readiness and metrics (the assessment routes join it).
 
 Every route is documented in ``openapi.yaml``; errors are FHIR OperationOutcomes
-(``service/web/errors.py``).
+(``service/web/errors.py``). Every route but health, readiness and metrics needs an API key
+(``service/api/auth.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ from flask import Response, jsonify
 
 from service.api import (
     assessments,  # noqa: F401  (its routes join the blueprint)
+    auth,  # noqa: F401  (the API key check, before every route but the probes)
     questionnaire_responses,  # noqa: F401  (the structured-report route)
 )
 from service.api import worklist as _worklist  # noqa: F401  (its routes join the blueprint)

@@ -7,8 +7,8 @@
 
 The range is read by ``service/worklist/dates.py`` (without ``to``: today; without ``from``: a
 week); a date that is not a calendar date, or a range too long, is a 400 OperationOutcome.
-Access is as for the rest of the API: the service relies on the network it is deployed in
-(docs/worklist.md, "Access").
+Like every ``/api`` route, both need an API key (``service/api/auth.py``; docs/worklist.md,
+"Access").
 """
 
 from __future__ import annotations
@@ -32,7 +32,8 @@ def _range() -> tuple[date, date]:
     return requested_range(request.args.get("from"), request.args.get("to"), today)
 
 
-def _csv(start: date, end: date) -> Response:
+def csv_answer(start: date, end: date) -> Response:
+    """The worklist of the range as a CSV download (also served by the worklist page)."""
     response = Response(worklist_csv(load_worklist(start, end)), content_type=CSV_TYPE)
     name = f"worklist-{start.isoformat()}-{end.isoformat()}.csv"
     response.headers["Content-Disposition"] = f'attachment; filename="{name}"'
@@ -45,11 +46,11 @@ def worklist() -> Response:
     start, end = _range()
     best = request.accept_mimetypes.best_match(["application/json", "text/csv"])
     if best == "text/csv":
-        return _csv(start, end)
+        return csv_answer(start, end)
     return jsonify(worklist_json(load_worklist(start, end)))
 
 
 @bp.get("/api/worklist.csv")
 def worklist_as_csv() -> Response:
     """The worklist of a date range as CSV."""
-    return _csv(*_range())
+    return csv_answer(*_range())

@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from service.config.alerts import AlertSettings, alert_settings
+from service.config.api_keys import ApiKey
 from service.config.issuers import TrustedIssuer
 from service.config.parsers import PREFIX, fail, path
 from service.config.smart import SmartSettings, smart_settings
@@ -54,6 +55,7 @@ class Settings:
     alerts: AlertSettings  # alerts to the spine team (service/config/alerts.py)
     pathway_target_days: int = 56  # the worklist's time-to-treatment target (docs/worklist.md)
     fhir_limits: Limits = field(default_factory=Limits)  # NOMS_FHIR_<LIMIT> (limits.py)
+    api_keys: tuple[ApiKey, ...] = field(default=(), repr=False)  # NOMS_API_KEYS (api_keys.py)
 
     def endpoint_url(self, route: str) -> str:
         """The public URL of one of our endpoints (the JWT ``aud`` a caller must use)."""
@@ -144,4 +146,5 @@ def load_settings(source: Mapping[str, Any] | None = None, prefix: str = PREFIX)
         alerts=alert_settings(values),
         pathway_target_days=values["PATHWAY_TARGET_DAYS"],
         fhir_limits=fhir_limits,
+        api_keys=values["API_KEYS"],
     )

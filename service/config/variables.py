@@ -11,6 +11,7 @@ from typing import Any, Final
 
 from service.config import parsers as p
 from service.config.alerts import ALERT_VARIABLES
+from service.config.api_keys import API_KEY_VARIABLES
 from service.config.issuers import issuers
 from service.config.smart import SMART_VARIABLES
 from service.config.variable import Variable
@@ -187,4 +188,5 @@ VARIABLES: Final[tuple[Variable, ...]] = (
     ),
     *SMART_VARIABLES,  # the SMART app's registration (service/config/smart.py)
     *ALERT_VARIABLES,  # alerts to the spine team (service/config/alerts.py)
+    *API_KEY_VARIABLES,  # the JSON API's clients (service/config/api_keys.py)
 )

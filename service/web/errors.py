@@ -138,14 +138,18 @@ def handle_service_error(error: ServiceError) -> Response:
         log.error("request failed", extra={"error": getattr(error, "code", "")}, exc_info=error)
     else:
         log.info("request refused", extra={"error": getattr(error, "code", "")})
+    headers: list[tuple[str, str]] = []
     if answer.shown:
         diagnostics = str(error)
+    elif isinstance(error, Unauthenticated):
+        diagnostics = error.public
+        headers.append(("WWW-Authenticate", error.challenge))
     elif status == 401:
         diagnostics = "authentication required"
     else:
         code = getattr(error, "code", "error")
         diagnostics = f"the request could not be completed ({code}); request id {_request_id()}"
-    return _respond(status, answer.issue, diagnostics)
+    return _respond(status, answer.issue, diagnostics, headers)
 
 
 def handle_http_error(error: HTTPException) -> Response:

@@ -34,6 +34,7 @@ LOGGED_FIELDS: Final = frozenset(
         "reason",
         "error",
         "issuer",
+        "client",  # the API client authenticated (its name, never its key)
         "service_id",
         "hook",
         "url",

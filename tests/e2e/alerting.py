@@ -22,6 +22,7 @@ import requests
 
 from service.alerts.keys import ALERT_IDENTIFIER_SYSTEM
 from tests.alerts.helpers import WEBHOOK_SECRET
+from tests.api_keys import API_KEYS
 from tests.cds import tokens
 from tests.conftest import free_port
 from tests.e2e.helpers import Admin
@@ -58,6 +59,7 @@ class Deployment:
             "NOMS_ALERT_WEBHOOK_URL": webhook,
             "NOMS_ALERT_WEBHOOK_SECRET_FILE": str(secrets / "webhook"),
             "NOMS_SUBSCRIPTION_SECRET_FILE": str(secrets / "subscription"),
+            "NOMS_API_KEYS": API_KEYS,  # the tests' key (tests/api_keys.py), for the API calls
             "NOMS_ALERT_LEASE_SECONDS": "5",
             "NOMS_ALERT_POLL_SECONDS": "0.1",
             "NOMS_ALERT_BASE_DELAY": "0.2",

@@ -23,6 +23,7 @@ from service.alerts.keys import AlertFinding
 from service.alerts.outbox import LOST_LEASE_ERROR, Outbox
 from service.storage.database import Database, open_database
 from tests.alerts.helpers import WebhookReceiver, webhook_receiver
+from tests.api_keys import AUTHORIZATION
 from tests.e2e.alerting import (
     CARE_TEAM,
     Deployment,
@@ -91,7 +92,9 @@ def test_two_replicas_make_one_alert_per_finding_and_the_worker_delivers_each_on
         answers = list(pool.map(lambda call: notify(*call), calls))
         api = list(
             pool.map(
-                lambda p: requests.post(f"{replicas[1]}/api/patients/{p}/assessment", timeout=60),
+                lambda p: requests.post(
+                    f"{replicas[1]}/api/patients/{p}/assessment", headers=AUTHORIZATION, timeout=60
+                ),
                 patients,
             )
         )
