@@ -46,7 +46,7 @@ import time
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import requests
 
@@ -98,11 +98,15 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
-def _wait_for(url: str, process: subprocess.Popen) -> None:
+def _wait_for(url: str, process: subprocess.Popen, log: IO[bytes]) -> None:
     deadline = time.monotonic() + START_TIMEOUT
     while time.monotonic() < deadline:
         if process.poll() is not None:
-            raise RuntimeError(f"the server exited at start-up ({process.returncode})")
+            log.seek(0)
+            said = log.read().decode(errors="replace").strip().splitlines()[-15:]
+            raise RuntimeError(
+                f"the server exited at start-up ({process.returncode}):\n" + "\n".join(said)
+            )
         with contextlib.suppress(requests.RequestException):
             if requests.get(url, timeout=2).status_code == 200:
                 return
@@ -115,17 +119,20 @@ SERVER_PIDS: dict[str, int] = {}  # base URL -> the server's main process, while
 
 @contextlib.contextmanager
 def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterator[None]:
+    # The server's own words are kept (in a temporary file, not a pipe that could fill up) so
+    # that a server which fails to start says why.
+    log = tempfile.TemporaryFile()
     process = subprocess.Popen(
         command,
         env=env,
         cwd=ROOT,
         stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        stderr=log,
         start_new_session=True,
     )
     base_url = "/".join(ready_url.split("/", 3)[:3])  # http://host:port
     try:
-        _wait_for(ready_url, process)
+        _wait_for(ready_url, process, log)
         SERVER_PIDS[base_url] = process.pid
         yield
     finally:
@@ -136,6 +143,7 @@ def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterato
         except subprocess.TimeoutExpired:
             process.kill()
             process.wait(timeout=10)
+        log.close()
 
 
 @contextlib.contextmanager
