@@ -77,6 +77,15 @@ def _ttl_seconds(ttl: float) -> float:
     return float(ttl)
 
 
+def _is_busy(exc: sqlite3.OperationalError) -> bool:
+    """Whether SQLite refused because another connection holds the file (worth retrying)."""
+    # The primary code: SQLITE_BUSY_RECOVERY, _SNAPSHOT... are busy too.
+    code = getattr(exc, "sqlite_errorcode", None)
+    if code is None:  # raised without a code: judged by its words
+        return "locked" in str(exc) or "busy" in str(exc)
+    return code & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
 class SqliteStore:
     """The store in a SQLite file, safe for several processes and threads on one machine."""
 
@@ -101,6 +110,7 @@ class SqliteStore:
         # One connection per thread, and a new one after a fork (gunicorn forks its workers).
         db = getattr(self._local, "db", None)
         if db is None or self._local.pid != os.getpid():
+            db = None
             try:
                 db = sqlite3.connect(
                     self.path,
@@ -111,7 +121,18 @@ class SqliteStore:
                 db.execute("PRAGMA journal_mode=WAL")
                 db.execute("PRAGMA synchronous=NORMAL")
                 db.execute("PRAGMA busy_timeout=0")  # from now on _execute retries, briefly
+            except sqlite3.OperationalError as exc:
+                if db is not None:
+                    db.close()
+                if _is_busy(exc):
+                    # Another process holds the file (gunicorn's workers all open it at start,
+                    # and switching to WAL can be refused without SQLite's busy wait): the
+                    # caller's retry loop tries again until its deadline.
+                    raise
+                raise StoreUnavailable(f"cannot open the store {self.path}: {exc}") from exc
             except sqlite3.Error as exc:
+                if db is not None:
+                    db.close()
                 raise StoreUnavailable(f"cannot open the store {self.path}: {exc}") from exc
             self._local.db, self._local.pid = db, os.getpid()
         return db
@@ -122,9 +143,7 @@ class SqliteStore:
             try:
                 return self._connection().execute(sql, parameters)
             except sqlite3.OperationalError as exc:
-                # The primary code: SQLITE_BUSY_RECOVERY, _SNAPSHOT... are busy too.
-                busy = exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
-                if not busy or time.monotonic() >= deadline:
+                if not _is_busy(exc) or time.monotonic() >= deadline:
                     raise StoreUnavailable(f"store operation failed: {type(exc).__name__}") from exc
                 time.sleep(BUSY_PAUSES[min(attempt, len(BUSY_PAUSES) - 1)])
             except sqlite3.Error as exc:
