@@ -153,3 +153,70 @@ def test_the_code_system_defines_every_code_of_the_contract():
         "flag-prior-radiation-adjacent", "noms-missing", "noms-rule", "noms-flag",
     }  # fmt: skip
     assert contract <= code_system_codes()
+
+
+# --- The clinical review's unplaced cases (docs/clinical-rules.md §15.2, §15.6, §15.9, §15.12):
+# what they emit (the patient's urgency without a level, prior radiation possible everywhere, an
+# unmapped primary) conforms too. No demo patient holds them, so they are built here.
+
+
+def _unplaced_cases() -> dict[str, list[dict]]:
+    from tests.fhir.builders import PATIENT, condition
+    from tests.fhir.test_extract_unplaced import BREAST, THORACIC, quiet_level, radiotherapy
+
+    liver = condition("s")
+    liver["code"] = {
+        "coding": [
+            {
+                "system": codes.SNOMED,
+                "code": "93870000",
+                "display": "Malignant neoplasm of liver (disorder)",
+            }
+        ]
+    }
+
+    return {
+        "metastasis-coded-to-the-thoracic-spine": [
+            PATIENT,
+            BREAST,
+            condition("m", (codes.ICD10CM, "C79.51"), sites=(THORACIC,)),
+        ],
+        "bone-metastasis-without-a-site": [
+            PATIENT,
+            BREAST,
+            condition("m", (codes.ICD10CM, "C79.51")),
+        ],
+        "ces-at-L3-with-a-T4-lesion": [
+            PATIENT,
+            BREAST,
+            condition("ces", (codes.SNOMED, "192970008"), levels=("L3",)),
+            *quiet_level("t4", "T4"),
+        ],
+        "radiotherapy-without-a-site": [
+            PATIENT,
+            BREAST,
+            radiotherapy("rt"),
+            *quiet_level("t9", "T9"),
+        ],
+        "radiotherapy-to-a-region": [
+            PATIENT,
+            BREAST,
+            radiotherapy("rt", THORACIC),
+            *quiet_level("t9", "T9"),
+        ],
+        "snomed-cancer-outside-the-table": [PATIENT, liver, *quiet_level("l3", "L3")],
+    }
+
+
+@pytest.mark.parametrize("case", list(_unplaced_cases()))
+def test_what_the_unplaced_cases_emit_validates_against_its_profile(case):
+    from tests.fhir.builders import bundle
+
+    report = assess_bundle(bundle(*_unplaced_cases()[case]), now=NOW)
+    assert report.results
+    problems = {
+        f"{e.resource['resourceType']} {e.identifier}": found
+        for e in report.results
+        if (found := validate_claimed(e.resource))
+    }
+    assert problems == {}
