@@ -3,7 +3,7 @@
 CDS Hooks Library 1.0.1: ``order-select`` sends every draft order in ``context.draftOrders`` and
 names the newly selected ones in ``context.selections`` (``Type/id``); ``order-sign`` sends the
 orders being signed. A ServiceRequest is a spine order when its code is a spine MR/CT, a
-radiotherapy or a spine surgery code of ``service/fhir/codes.py`` (sources in
+radiotherapy or a spine surgery code of ``service/fhir/codes/`` (sources in
 docs/cds-hooks.md), or when it is an imaging or surgical order (by category) whose bodySite
 names a vertebra. The levels it concerns are those its bodySite names; without them, those of
 the regions its code covers; without either, the whole spine. Anything else (medications,

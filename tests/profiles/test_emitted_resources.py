@@ -1,4 +1,4 @@
-"""What the service writes conforms to our profiles, and codes.py agrees with the CodeSystem."""
+"""What the service writes conforms to our profiles; service/fhir/codes/ agrees with profiles/."""
 
 from __future__ import annotations
 
@@ -56,7 +56,7 @@ def test_transaction_entries_keep_their_profiles():
         assert validate_claimed(entry["resource"]) == []
 
 
-# --- No drift between service/fhir/codes.py and profiles/ -------------------------------------
+# --- No drift between service/fhir/codes/ and profiles/ -------------------------------------
 
 
 def test_python_codes_are_exactly_the_code_system():

@@ -1,7 +1,7 @@
 """Primary cancers as a Condition states them: site, morphology, and whether it can be one.
 
 docs/clinical-rules.md §15.6 (and docs/fhir-input.md, primary cancer): one mapping table of codes
-(``service/fhir/codes.py``); a cancer code outside it is unclassified and shown with its display
+(``service/fhir/codes/``); a cancer code outside it is unclassified and shown with its display
 and code, never dropped; non-melanoma skin cancer and in-situ neoplasms are listed, never used.
 """
 
