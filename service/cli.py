@@ -20,7 +20,7 @@ from service.errors import (
     InvalidJson,
     ServiceError,
 )
-from service.fhir import emit, jsonio
+from service.fhir import jsonio, provenance
 from service.fhir.auth import Auth, BearerToken, NoAuth, backend_services_from_config
 from service.fhir.client import FhirClient
 from service.fhir.extract import InvalidInput
@@ -73,7 +73,7 @@ def _assess_report(args: argparse.Namespace) -> Report:
     except (InvalidInput, InvalidClinicalInput) as exc:
         raise CliError(f"{args.questionnaire_response}: {exc}") from exc
     if args.extracted:
-        text = json.dumps(emit.collection_bundle(assessed.extracted), indent=2) + "\n"
+        text = json.dumps(provenance.collection_bundle(assessed.extracted), indent=2) + "\n"
         try:
             Path(args.extracted).write_text(text, encoding="utf-8")
         except OSError as exc:

@@ -9,7 +9,7 @@ from typing import Any
 
 from service.domain.assessment import Assessment, assess
 from service.domain.levels import Level
-from service.fhir import clinician, emit, extract, questionnaire_response
+from service.fhir import clinician, emit, extract, provenance, questionnaire_response
 from service.fhir.client import FhirClient
 from service.fhir.writeback import WriteReport, write_results
 from service.version import __version__
@@ -26,7 +26,7 @@ class Report:
 
     def collection_bundle(self) -> dict[str, Any]:
         """The results as a FHIR collection Bundle."""
-        return emit.collection_bundle(self.results)
+        return provenance.collection_bundle(self.results)
 
 
 def assess_resources(
@@ -86,7 +86,9 @@ def assess_patient(
     report = assess_resources(resources, patient_id, issues, now)
     if not write:
         return LiveReport(report, None)
-    prov = emit.provenance(report.results, report.extraction, report.assessed_at, __version__, user)
+    prov = provenance.provenance(
+        report.results, report.extraction, report.assessed_at, __version__, user
+    )
     return LiveReport(report, write_results(client, report.results, prov))
 
 
@@ -141,7 +143,7 @@ def save_with_findings(client: FhirClient, assessed: ChartAssessment, user: str)
     report = assessed.report
     findings, results = clinician.for_writing(assessed.entered, report.results)
     written = [*findings, *results]
-    prov = emit.provenance(written, report.extraction, report.assessed_at, __version__, user)
+    prov = provenance.provenance(written, report.extraction, report.assessed_at, __version__, user)
     return write_results(client, written, prov)
 
 

@@ -16,7 +16,7 @@ from flask import Response, jsonify
 from service import workflow
 from service.api.assessments import BODY_TYPES
 from service.api.blueprint import bp
-from service.fhir.emit import collection_bundle
+from service.fhir.provenance import collection_bundle
 from service.views import report_view
 from service.web.body import read_json
 

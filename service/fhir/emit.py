@@ -7,7 +7,6 @@ twice, or again after an upgrade that changes no rule, creates nothing new.
 
 from __future__ import annotations
 
-import hashlib
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -28,15 +27,12 @@ from service.fhir.extract import Extraction
 from service.fhir.identity import identity_content, result_identifier
 
 SERVICE_NAME = "NOMS-CDS"
-_URN_NAMESPACE = uuid.UUID("6f1f3c2e-9a57-4c1e-8d0b-2b7c7f0e5a11")  # ours: fullUrls of results
+URN_NAMESPACE = uuid.UUID("6f1f3c2e-9a57-4c1e-8d0b-2b7c7f0e5a11")  # ours: fullUrls of results
 __all__ = [
     "Emitted",
-    "collection_bundle",
     "emit",
     "identity_content",
-    "input_references",
-    "provenance",
-]
+]  # the Provenance and the collection Bundle of a write: service/fhir/provenance.py
 
 
 @dataclass(frozen=True, slots=True)
@@ -154,7 +150,7 @@ class _Builder:
             "identifier": resource["identifier"],
         }
         ordered.update({k: v for k, v in resource.items() if k not in ordered})
-        emitted = Emitted(f"urn:uuid:{uuid.uuid5(_URN_NAMESPACE, value)}", ordered)
+        emitted = Emitted(f"urn:uuid:{uuid.uuid5(URN_NAMESPACE, value)}", ordered)
         self.emitted.append(emitted)
         return emitted
 
@@ -403,64 +399,3 @@ def emit(
         escc = builder.escc(la)
         builder.risk_assessment(la, (sins, escc, recommendation, radiosensitivity))
     return builder.emitted
-
-
-def input_references(resource: dict[str, Any]) -> list[str]:
-    """Every input resource a result cites: derivedFrom and the supportingInfo extensions."""
-    refs = [ref["reference"] for ref in resource.get("derivedFrom", [])]
-    refs += [
-        ext["valueReference"]["reference"]
-        for ext in resource.get("extension", [])
-        if ext.get("url") == codes.SUPPORTING_INFO_EXTENSION
-    ]
-    return refs
-
-
-def provenance(
-    results: Sequence[Emitted],
-    extraction: Extraction,
-    now: datetime,
-    version: str,
-    user: str | None = None,
-) -> Emitted:
-    """The Provenance of one write: the service (and the launching user) made these results."""
-    tag_digest = hashlib.sha256(
-        "|".join(sorted(e.identifier for e in results)).encode()
-    ).hexdigest()[:24]
-    inputs = list(dict.fromkeys(ref for e in results for ref in input_references(e.resource)))
-    agents: list[dict[str, Any]] = [
-        {
-            "type": Code(codes.PROVENANCE_PARTICIPANT_TYPE, "assembler", "Assembler").concept(),
-            "who": {"type": "Device", "display": f"{SERVICE_NAME} {version}"},
-        }
-    ]
-    if user:
-        agents.append(
-            {
-                "type": Code(codes.PROVENANCE_PARTICIPANT_TYPE, "enterer", "Enterer").concept(),
-                "who": {"reference": user},
-            }
-        )
-    resource: dict[str, Any] = {
-        "resourceType": "Provenance",
-        "meta": {
-            "profile": [codes.PROFILE_PROVENANCE],
-            "tag": [{"system": codes.RESULT_IDENTIFIER_SYSTEM, "code": f"provenance-{tag_digest}"}],
-        },
-        "target": [{"reference": e.full_url} for e in results],
-        "recorded": now.isoformat(timespec="seconds").replace("+00:00", "Z"),
-        "activity": Code(codes.DATA_OPERATION, "CREATE", "create").concept(),
-        "agent": agents,
-    }
-    if inputs:
-        resource["entity"] = [{"role": "source", "what": {"reference": ref}} for ref in inputs]
-    return Emitted(f"urn:uuid:{uuid.uuid5(_URN_NAMESPACE, f'provenance-{tag_digest}')}", resource)
-
-
-def collection_bundle(results: Sequence[Emitted]) -> dict[str, Any]:
-    """A collection Bundle of the results (what ``noms-cds assess`` prints)."""
-    return {
-        "resourceType": "Bundle",
-        "type": "collection",
-        "entry": [{"fullUrl": e.full_url, "resource": e.resource} for e in results],
-    }

@@ -16,8 +16,8 @@ import pytest
 from service import cli
 from service.errors import FhirTemporaryError
 from service.fhir.client import FhirClient
-from service.fhir.emit import provenance
 from service.fhir.limits import Limits
+from service.fhir.provenance import provenance
 from service.fhir.writeback import write_results
 from service.workflow import assess_patient
 from tests.e2e.helpers import (

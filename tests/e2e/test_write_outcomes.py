@@ -13,8 +13,8 @@ from service.fhir import codes
 from service.fhir.auth import BearerToken
 from service.fhir.capabilities import Capabilities
 from service.fhir.client import FhirClient
-from service.fhir.emit import provenance
 from service.fhir.limits import Limits
+from service.fhir.provenance import provenance
 from service.fhir.writeback import write_results
 from service.workflow import assess_bundle, assess_patient
 from tests.e2e.helpers import NOW, Admin, demo_bundle, expected_types, make_client, per_type

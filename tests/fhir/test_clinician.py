@@ -14,8 +14,8 @@ from service.fhir.clinician import (
     clinician_observations,
     for_writing,
 )
-from service.fhir.emit import provenance
 from service.fhir.extract import resources_from_bundle
+from service.fhir.provenance import provenance
 from service.fhir.writeback import transaction_bundle
 from service.workflow import assess_resources
 from tests.conftest import DEMO, load

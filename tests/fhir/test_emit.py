@@ -8,7 +8,7 @@ from datetime import UTC, datetime
 import pytest
 
 from service.fhir import codes, models
-from service.fhir.emit import input_references, provenance
+from service.fhir.provenance import input_references, provenance
 from service.fhir.writeback import transaction_bundle
 from service.workflow import assess_bundle
 from tests.conftest import DEMO, load

@@ -17,8 +17,8 @@ import pytest
 from service.errors import FhirTimeout
 from service.fhir.auth import BearerToken
 from service.fhir.client import FhirClient
-from service.fhir.emit import provenance
 from service.fhir.limits import Limits
+from service.fhir.provenance import provenance
 from service.fhir.writeback import write_results
 from service.workflow import assess_bundle
 from tests.e2e.helpers import NOW, demo_bundle

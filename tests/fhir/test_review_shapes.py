@@ -17,9 +17,9 @@ from service.errors import ConfigurationError, FhirInvalidResponse, FhirOutsideB
 from service.fhir.auth import BearerToken
 from service.fhir.client import FhirClient
 from service.fhir.clients import FhirClients
-from service.fhir.emit import provenance
 from service.fhir.http import entry_status
 from service.fhir.limits import Limits
+from service.fhir.provenance import provenance
 from service.fhir.writeback import write_results
 from service.workflow import assess_bundle
 from tests.e2e.helpers import NOW, demo_bundle

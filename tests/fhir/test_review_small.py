@@ -11,8 +11,8 @@ import pytest
 from service.errors import FhirInvalidResponse
 from service.fhir.auth import BearerToken
 from service.fhir.client import FhirClient
-from service.fhir.emit import provenance
 from service.fhir.limits import Limits
+from service.fhir.provenance import provenance
 from service.fhir.untrusted import is_fhir_id
 from service.fhir.writeback import write_results
 from service.workflow import assess_bundle

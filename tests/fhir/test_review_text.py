@@ -8,9 +8,9 @@ import pytest
 
 from service.fhir.auth import BearerToken
 from service.fhir.client import FhirClient
-from service.fhir.emit import provenance
 from service.fhir.extract import Issue
 from service.fhir.limits import Limits
+from service.fhir.provenance import provenance
 from service.fhir.untrusted import REDACTED, clean_text
 from service.fhir.writeback import write_results
 from service.workflow import assess_bundle

@@ -10,8 +10,8 @@ import responses
 
 from service.fhir import codes
 from service.fhir.client import FhirClient
-from service.fhir.emit import provenance
 from service.fhir.limits import Limits
+from service.fhir.provenance import provenance
 from service.fhir.writeback import write_results
 from service.workflow import assess_bundle
 from tests.conftest import DEMO, load

@@ -9,7 +9,7 @@ import pytest
 
 from service.domain.levels import Level
 from service.fhir import codes
-from service.fhir.emit import provenance
+from service.fhir.provenance import provenance
 from service.fhir.writeback import transaction_bundle
 from service.workflow import assess_bundle
 from tests.conftest import AUSTIN, DEMO, load
