@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import json
 import logging
-import threading
 from collections import Counter
 from dataclasses import replace
 from typing import Final
@@ -42,12 +41,12 @@ from service.alerts.notifications import (
 )
 from service.alerts.triggers import Alerting
 from service.alerts.triggers import install as install_triggers
-from service.errors import FhirNotFound, NotConfigured
+from service.errors import FhirNotFound
 from service.fhir.client import FhirClient
 from service.fhir.extract import InvalidInput
 from service.views import report_view
 from service.web.errors import operation_outcome
-from service.web.runtime import Runtime, runtime
+from service.web.runtime import Runtime, ehr_client, runtime
 
 log = logging.getLogger("noms_cds.alerts")
 
@@ -60,10 +59,8 @@ MAX_FOCUS_READS: Final = 50
 FOCUS_TYPES: Final = frozenset(
     {"Observation", "ImagingStudy", "Condition", "Procedure", "DiagnosticReport", "Encounter"}
 )
-CLIENT_KEY: Final = "noms-cds.alerts.ehr-client"
 
 bp = Blueprint("alert_notifications", __name__)
-_client_lock = threading.Lock()
 
 
 def _alerting() -> Alerting:
@@ -78,15 +75,7 @@ def _auth() -> NotificationAuth:
 
 
 def _client() -> FhirClient:
-    settings = runtime().settings
-    if settings.fhir_base_url is None:
-        raise NotConfigured("notifications need NOMS_FHIR_BASE_URL (the EHR to read from)")
-    with _client_lock:
-        client = current_app.extensions.get(CLIENT_KEY)
-        if client is None:
-            client = FhirClient(settings.fhir_base_url, runtime().fhir_auth)
-            current_app.extensions[CLIENT_KEY] = client
-    return client
+    return ehr_client("notifications")
 
 
 def _ours(base: str | None) -> bool:

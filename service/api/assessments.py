@@ -15,43 +15,29 @@ OperationOutcome (``service/web/errors.py``). Documented in ``openapi.yaml``.
 from __future__ import annotations
 
 import re
-import threading
 from typing import Any, Final
 
-from flask import Response, current_app, jsonify, request
+from flask import Response, jsonify, request
 
 from service import workflow
 from service.alerts import triggers as alert_triggers
 from service.api.blueprint import bp
-from service.errors import NotConfigured, RequestError
+from service.errors import RequestError
 from service.fhir.client import FhirClient
 from service.fhir.write_report import WriteReport
 from service.views import report_view, write_view
 from service.web.body import read_json
-from service.web.runtime import runtime
+from service.web.runtime import ehr_client
 from service.worklist import recording as worklist
 
 BODY_TYPES: Final = ("application/fhir+json", "application/json")
 FHIR_ID: Final = re.compile(r"[A-Za-z0-9\-.]{1,64}")  # FHIR R4 datatypes: id
 TRUE_WORDS: Final = frozenset({"true", "1", "yes"})
 FALSE_WORDS: Final = frozenset({"false", "0", "no"})
-CLIENT_KEY: Final = "noms-cds.api.ehr-client"
-_client_lock = threading.Lock()
 
 
 def _ehr_client() -> FhirClient:
-    """The app's client for the configured EHR, made once (it keeps the server's capabilities)."""
-    settings = runtime().settings
-    if settings.fhir_base_url is None:
-        raise NotConfigured("live assessments need NOMS_FHIR_BASE_URL (the EHR to read from)")
-    with _client_lock:
-        client = current_app.extensions.get(CLIENT_KEY)
-        if client is None:
-            client = FhirClient(
-                settings.fhir_base_url, runtime().fhir_auth, limits=settings.fhir_limits
-            )
-            current_app.extensions[CLIENT_KEY] = client
-    return client
+    return ehr_client("live assessments")
 
 
 def _flag(value: str) -> bool:

@@ -207,3 +207,16 @@ def test_extra_fields_outside_the_allow_list_are_dropped(app: Flask, capsys):
 def test_a_bad_setting_stops_create_app(make_app):
     with pytest.raises(ConfigurationError, match="NOMS_WORKERS"):
         make_app(WORKERS="zero")
+
+
+def test_one_ehr_client_with_the_configured_limits_serves_the_api_and_the_notifications(make_app):
+    # The live API and the Subscription notifications read the same EHR: one client per app,
+    # bounded by NOMS_FHIR_<LIMIT> like every other (docs/integration.md).
+    from service.alerts import endpoint
+    from service.api import assessments
+
+    app = make_app(FHIR_BASE_URL="http://127.0.0.1:9/fhir", FHIR_MAX_RESPONSE_BYTES="4096")
+    with app.app_context():
+        client = assessments._ehr_client()
+        assert endpoint._client() is client
+        assert client.limits.max_response_bytes == 4096
