@@ -205,3 +205,41 @@ def test_error_messages_do_not_echo_the_input():
     with pytest.raises(InvalidJson) as caught:
         jsonio.loads(b'{"patient": "Jane Doe" ')
     assert "Jane" not in str(caught.value)
+
+
+# The parser is orjson; what it refuses the standard library reads again (its reading or its
+# words), so these are read as before.
+
+
+@pytest.mark.parametrize(
+    ("data", "expected"),
+    [
+        (b'\xef\xbb\xbf{"a": 1}', {"a": 1}),  # UTF-8 byte-order mark
+        ('{"a": [1]}'.encode("utf-16"), {"a": [1]}),  # UTF-16 with its mark (RFC 8259 §8.1)
+        ('{"a": "é"}'.encode("utf-32-le"), {"a": "é"}),
+        (b'["\\ud800"]', ["\ud800"]),  # an escaped lone surrogate
+        (b"[1e-999, -0.0, 1.7976931348623157e308]", [0.0, -0.0, 1.7976931348623157e308]),
+    ],
+    ids=["bom", "utf-16", "utf-32", "lone-surrogate", "extreme-but-finite"],
+)
+def test_what_orjson_refuses_is_read_as_the_standard_library_reads_it(data: bytes, expected):
+    assert jsonio.loads(data) == expected == json.loads(data)
+
+
+@pytest.mark.parametrize("number", ["1e999", "-1e400", "1.8e308"])
+def test_a_number_beyond_a_double_is_refused(number: str):
+    with pytest.raises(InvalidJson) as info:
+        jsonio.loads(f'{{"valueQuantity": {{"value": {number}}}}}', what="x")
+    assert str(info.value) == (
+        f"x holds the number {number}, beyond the range of a double (RFC 8259 §6)"
+    )
+
+
+def test_an_integer_beyond_64_bits_is_read_as_the_nearest_double():
+    # The one reading that differs from the standard library's (which keeps the exact int).
+    # No FHIR integer is this large (integer is 32-bit, integer64 64-bit), and validation
+    # refuses the double, so no assessment can turn on it.
+    assert jsonio.loads(b"[9223372036854775807, 18446744073709551616]") == [
+        9223372036854775807,
+        18446744073709551616.0,
+    ]
