@@ -8,6 +8,8 @@ round:
   yardstick of the target, **at most 2x** for ``noms assess``;
 - ``json.loads (bytes)``: the same from the file's bytes (what a reader of a file or a socket
   has), decoding included;
+- ``orjson.loads (bytes)``: the parser the bounded reader uses, alone, for the share of the
+  parse in ``noms assess``;
 - ``noms assess``: what ``noms-cds assess --bundle`` does after reading the file: the bounded
   JSON reader (``service.fhir.jsonio``: size, nesting), the Bundle read, the extraction's fast
   path (only what the contract reads is validated), the assessment and the result resources;
@@ -36,6 +38,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import orjson
 from fhir.resources.R4B.bundle import Bundle
 
 from benchmarks.fhir_roundtrips import machine
@@ -104,6 +107,7 @@ def cases(record: Record) -> dict[str, Callable[[], Any]]:
     return {
         YARDSTICK: lambda: json.loads(record.text),
         "json.loads (bytes)": lambda: json.loads(record.data),
+        "orjson.loads (bytes)": lambda: orjson.loads(record.data),
         "noms assess": lambda: fast(record.data),
         "noms assess, full validation": lambda: full_validation(record.data),
         "fhir.resources Bundle": lambda: Bundle.model_validate_json(record.data),
