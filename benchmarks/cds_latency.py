@@ -38,12 +38,11 @@ import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -60,6 +59,7 @@ from benchmarks.cds_load import (
     sign_tokens,
     tree_cpu_seconds,
 )
+from benchmarks.cds_report import summary, table, verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_PACKAGES = ("healthchain==0.16.1", "uvicorn[standard]==0.54.0")
@@ -304,79 +304,6 @@ def run(
                                 )
                             )
     return rows, versions
-
-
-def verdicts(rows: Sequence[Row], concurrency: int = 16, fresh: bool = False) -> dict[str, bool]:
-    """Per body: NOMS-CDS at ``concurrency`` has >= 2x HealthChain's rps, a lower p99, no error
-    (with several repeats: in every repeat)."""
-    found: dict[str, bool] = {}
-    for r in rows:
-        if (r.server, r.concurrency, r.fresh) != ("NOMS-CDS", concurrency, fresh):
-            continue
-        peer = next(
-            (
-                p
-                for p in rows
-                if (p.server, p.body, p.concurrency, p.fresh, p.repeat)
-                == ("HealthChain", r.body, concurrency, fresh, r.repeat)
-            ),
-            None,
-        )
-        if peer is not None:
-            met = r.rps >= 2 * peer.rps and r.p99_ms < peer.p99_ms and not r.errors + peer.errors
-            found[r.body] = found.get(r.body, True) and met
-    return found
-
-
-def _case(r: Row) -> str:
-    return f"{r.body}, fresh charts" if r.fresh else r.body
-
-
-def table(rows: Sequence[Row]) -> str:
-    """The rows as the Markdown table of benchmarks/README.md."""
-    lines = [
-        "| server | body | body KiB | clients | repeat | load | requests | errors | p50 ms "
-        "| p99 ms | req/s | server CPU ms/req | client CPU ms/req |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    order = {name: i for i, name in enumerate(dict.fromkeys(r.body for r in rows))}
-    for r in sorted(
-        rows,
-        key=lambda r: (r.fresh, order[r.body], r.concurrency, r.server != "NOMS-CDS", r.repeat),
-    ):
-        lines.append(
-            f"| {r.server} | {_case(r)} | {r.body_bytes / 1024:.0f} | {r.concurrency} | "
-            f"{r.repeat} | {r.load} | {r.requests} | {r.errors} | {r.p50_ms} | {r.p99_ms} | "
-            f"{r.rps} | {r.server_cpu_ms} | {r.client_cpu_ms} |"
-        )
-    return "\n".join(lines)
-
-
-def _median(values: Iterable[float]) -> float:
-    return round(statistics.median(values), 2)
-
-
-def summary(rows: Sequence[Row]) -> str:
-    """Per case, the median over the repeats of p50, p99 and req/s (Markdown)."""
-    groups: dict[tuple, list[Row]] = {}
-    for r in rows:
-        groups.setdefault((r.fresh, r.body, r.concurrency, r.server != "NOMS-CDS"), []).append(r)
-    lines = [
-        "| server | body | clients | repeats | errors | p50 ms | p99 ms | req/s | req/s range "
-        "| server CPU ms/req |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
-    ]
-    for key in sorted(groups, key=lambda k: (k[0], k[1] != "demo patient", k[2], k[3])):
-        group = groups[key]
-        r = group[0]
-        rps = [g.rps for g in group]
-        lines.append(
-            f"| {r.server} | {_case(r)} | {r.concurrency} | {len(group)} | "
-            f"{sum(g.errors for g in group)} | {_median(g.p50_ms for g in group)} | "
-            f"{_median(g.p99_ms for g in group)} | {_median(rps)} | "
-            f"{min(rps)}-{max(rps)} | {_median(g.server_cpu_ms for g in group)} |"
-        )
-    return "\n".join(lines)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
