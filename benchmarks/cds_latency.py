@@ -50,6 +50,7 @@ from typing import IO, Any
 import requests
 
 from benchmarks.cds_bodies import build_bodies, fresh_bodies
+from benchmarks.cds_floor import FLOOR_PATH, VERIFY_VARIABLE
 from benchmarks.cds_load import (
     ISSUER,
     KEYS,
@@ -59,7 +60,7 @@ from benchmarks.cds_load import (
     sign_tokens,
     tree_cpu_seconds,
 )
-from benchmarks.cds_report import summary, table, verdicts
+from benchmarks.cds_report import FLOOR_BARE, FLOOR_JWT, multiples, summary, table, verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_PACKAGES = ("healthchain==0.16.1", "uvicorn[standard]==0.54.0")
@@ -147,8 +148,9 @@ def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterato
 
 
 @contextlib.contextmanager
-def noms_server(port: int, workers: int = 2) -> Iterator[str]:
-    """NOMS-CDS under gunicorn on a loopback port; yields its base URL."""
+def _gunicorn(port: int, app: str, workers: int, extra: dict[str, str]) -> Iterator[str]:
+    # NOMS-CDS and the floors: the service's gunicorn settings (workers, gthread, threads,
+    # keep-alive, logs) and the same environment, the sandbox's key trusted.
     base = f"http://127.0.0.1:{port}"
     jwks = json.loads((KEYS / "sandbox-jwks-public.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as state:
@@ -160,11 +162,25 @@ def noms_server(port: int, workers: int = 2) -> Iterator[str]:
             "NOMS_STATE_DIR": state,
             "NOMS_CDS_ISSUERS": json.dumps({ISSUER: {"jwks": jwks}}),
             "PROMETHEUS_MULTIPROC_DIR": str(Path(state) / "metrics"),
+            **extra,
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        command = [gunicorn, "-c", "python:service.gunicorn_conf", "service:create_app()"]
+        command = [gunicorn, "-c", "python:service.gunicorn_conf", app]
         with _running(command, env, f"{base}/healthz"):
             yield base
+
+
+def noms_server(port: int, workers: int = 2) -> contextlib.AbstractContextManager[str]:
+    """NOMS-CDS under gunicorn on a loopback port; yields its base URL."""
+    return _gunicorn(port, "service:create_app()", workers, {})
+
+
+def floor_server(
+    port: int, verify_jwt: bool = True, workers: int = 2
+) -> contextlib.AbstractContextManager[str]:
+    """The floor app (``cds_floor.py``) served exactly as NOMS-CDS is; yields its base URL."""
+    extra = {VERIFY_VARIABLE: "1" if verify_jwt else "0"}
+    return _gunicorn(port, "benchmarks.cds_floor:create_floor_app()", workers, extra)
 
 
 def peer_venv(folder: Path = PEER_VENV) -> Path:
@@ -234,7 +250,7 @@ def measure(
 ) -> Row:
     """One case: ``requests_per_case`` counted requests at ``concurrency``."""
     warmup = 2 * concurrency
-    tokens = sign_tokens(base + NOMS_SERVICE, requests_per_case + warmup)
+    tokens = sign_tokens(base + path, requests_per_case + warmup)  # aud: the URL called
     load = load_average()
     pid = SERVER_PIDS.get(base)
     server_before = tree_cpu_seconds(pid) if pid else 0.0
@@ -269,9 +285,11 @@ def run(
     peer_folder: Path = PEER_VENV,
     repeats: int = 1,
     with_fresh: bool = False,
+    with_floor: bool = False,
 ) -> tuple[list[Row], dict[str, str]]:
     """Every case, in one run: per repeat, each server in turn (started afresh), each body at
-    each concurrency; with ``with_fresh`` also every body as fresh charts (``fresh_bodies``)."""
+    each concurrency; with ``with_fresh`` also every body as fresh charts (``fresh_bodies``);
+    with ``with_floor`` also the two floor servers (``cds_floor.py``)."""
     bodies = build_bodies()
     versions = {"python": platform.python_version()}
     servers: list[tuple[str, Any, str]] = [("NOMS-CDS", noms_server, NOMS_SERVICE)]
@@ -279,6 +297,9 @@ def run(
         python = peer_venv(peer_folder)
         versions |= peer_versions(python)
         servers.append(("HealthChain", lambda port: peer_server(python, port), PEER_PATH))
+    if with_floor:
+        servers.append((FLOOR_JWT, floor_server, FLOOR_PATH))
+        servers.append((FLOOR_BARE, lambda port: floor_server(port, False), FLOOR_PATH))
     most = requests_per_case + 2 * max(concurrencies)
     fresh = {name: fresh_bodies(body, most) for name, body in bodies.items()} if with_fresh else {}
     rows = []
@@ -314,7 +335,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fresh", action="store_true", help="also every request as a chart not seen before"
     )
-    parser.add_argument("--skip-peer", action="store_true", help="measure NOMS-CDS only")
+    parser.add_argument("--skip-peer", action="store_true", help="leave HealthChain out")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also the floor servers: Flask + gunicorn with and without the JWT check",
+    )
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
     rows, versions = run(
@@ -323,11 +349,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         not args.skip_peer,
         repeats=args.repeats,
         with_fresh=args.fresh,
+        with_floor=args.floor,
     )
     print(table(rows))
     print()
     print(summary(rows))
     print()
+    if any(r.server in (FLOOR_JWT, FLOOR_BARE) for r in rows):
+        print(multiples(rows))
+        print()
     print("versions:", ", ".join(f"{k} {v}" for k, v in versions.items()))
     for fresh in (False, True):
         for body, met in verdicts(rows, fresh=fresh).items():
