@@ -20,13 +20,17 @@ How (benchmarks/README.md has the details and the results):
 - HealthChain: ``benchmarks/healthchain_peer.py`` in a separate throw-away virtual environment
   this script creates (``healthchain==0.16.1``, never in the project's), under uvicorn with 2
   workers, sent the same bodies and headers.
+- Floors (``--floor``): ``benchmarks/cds_floor.py`` served exactly as NOMS-CDS is, one route
+  answering ``{"cards": []}`` without reading the prefetch, once with the service's own JWT
+  verifier and replay store, once with no token check: what any service on the mandated stack
+  (Flask under gunicorn, each call's JWT verified) costs before it does any work.
 - Clients: threads with one keep-alive HTTP connection each, started together; a warm-up of
   two requests per client is not counted. Latency: ``perf_counter`` around each request, p50 and
   p99 (nearest rank); throughput: requests answered / wall time of the run; errors: any answer
   that is not a 200 with a ``cards`` array (``cds_load.py``). The load average is recorded with
   every case; ``--repeats N`` runs everything N times, both servers each time.
 
-    .venv/bin/python -m benchmarks.cds_latency --repeats 3 --fresh --json /tmp/cds.json
+    .venv/bin/python -m benchmarks.cds_latency --repeats 3 --fresh --floor --json /tmp/cds.json
 """
 
 from __future__ import annotations
