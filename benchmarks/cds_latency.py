@@ -20,13 +20,17 @@ How (benchmarks/README.md has the details and the results):
 - HealthChain: ``benchmarks/healthchain_peer.py`` in a separate throw-away virtual environment
   this script creates (``healthchain==0.16.1``, never in the project's), under uvicorn with 2
   workers, sent the same bodies and headers.
+- Floors (``--floor``): ``benchmarks/cds_floor.py`` served exactly as NOMS-CDS is, one route
+  answering ``{"cards": []}`` without reading the prefetch, once with the service's own JWT
+  verifier and replay store, once with no token check: what any service on the mandated stack
+  (Flask under gunicorn, each call's JWT verified) costs before it does any work.
 - Clients: threads with one keep-alive HTTP connection each, started together; a warm-up of
   two requests per client is not counted. Latency: ``perf_counter`` around each request, p50 and
   p99 (nearest rank); throughput: requests answered / wall time of the run; errors: any answer
   that is not a 200 with a ``cards`` array (``cds_load.py``). The load average is recorded with
   every case; ``--repeats N`` runs everything N times, both servers each time.
 
-    .venv/bin/python -m benchmarks.cds_latency --repeats 3 --fresh --json /tmp/cds.json
+    .venv/bin/python -m benchmarks.cds_latency --repeats 3 --fresh --floor --json /tmp/cds.json
 """
 
 from __future__ import annotations
@@ -38,12 +42,11 @@ import os
 import platform
 import shutil
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -51,6 +54,7 @@ from typing import IO, Any
 import requests
 
 from benchmarks.cds_bodies import build_bodies, fresh_bodies
+from benchmarks.cds_floor import FLOOR_PATH, VERIFY_VARIABLE
 from benchmarks.cds_load import (
     ISSUER,
     KEYS,
@@ -60,6 +64,7 @@ from benchmarks.cds_load import (
     sign_tokens,
     tree_cpu_seconds,
 )
+from benchmarks.cds_report import FLOOR_BARE, FLOOR_JWT, multiples, summary, table, verdicts
 
 ROOT = Path(__file__).resolve().parents[1]
 PEER_PACKAGES = ("healthchain==0.16.1", "uvicorn[standard]==0.54.0")
@@ -147,8 +152,9 @@ def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterato
 
 
 @contextlib.contextmanager
-def noms_server(port: int, workers: int = 2) -> Iterator[str]:
-    """NOMS-CDS under gunicorn on a loopback port; yields its base URL."""
+def _gunicorn(port: int, app: str, workers: int, extra: dict[str, str]) -> Iterator[str]:
+    # NOMS-CDS and the floors: the service's gunicorn settings (workers, gthread, threads,
+    # keep-alive, logs) and the same environment, the sandbox's key trusted.
     base = f"http://127.0.0.1:{port}"
     jwks = json.loads((KEYS / "sandbox-jwks-public.json").read_text(encoding="utf-8"))
     with tempfile.TemporaryDirectory() as state:
@@ -160,11 +166,25 @@ def noms_server(port: int, workers: int = 2) -> Iterator[str]:
             "NOMS_STATE_DIR": state,
             "NOMS_CDS_ISSUERS": json.dumps({ISSUER: {"jwks": jwks}}),
             "PROMETHEUS_MULTIPROC_DIR": str(Path(state) / "metrics"),
+            **extra,
         }
         gunicorn = str(Path(sys.executable).with_name("gunicorn"))
-        command = [gunicorn, "-c", "python:service.gunicorn_conf", "service:create_app()"]
+        command = [gunicorn, "-c", "python:service.gunicorn_conf", app]
         with _running(command, env, f"{base}/healthz"):
             yield base
+
+
+def noms_server(port: int, workers: int = 2) -> contextlib.AbstractContextManager[str]:
+    """NOMS-CDS under gunicorn on a loopback port; yields its base URL."""
+    return _gunicorn(port, "service:create_app()", workers, {})
+
+
+def floor_server(
+    port: int, verify_jwt: bool = True, workers: int = 2
+) -> contextlib.AbstractContextManager[str]:
+    """The floor app (``cds_floor.py``) served exactly as NOMS-CDS is; yields its base URL."""
+    extra = {VERIFY_VARIABLE: "1" if verify_jwt else "0"}
+    return _gunicorn(port, "benchmarks.cds_floor:create_floor_app()", workers, extra)
 
 
 def peer_venv(folder: Path = PEER_VENV) -> Path:
@@ -234,7 +254,7 @@ def measure(
 ) -> Row:
     """One case: ``requests_per_case`` counted requests at ``concurrency``."""
     warmup = 2 * concurrency
-    tokens = sign_tokens(base + NOMS_SERVICE, requests_per_case + warmup)
+    tokens = sign_tokens(base + path, requests_per_case + warmup)  # aud: the URL called
     load = load_average()
     pid = SERVER_PIDS.get(base)
     server_before = tree_cpu_seconds(pid) if pid else 0.0
@@ -269,9 +289,11 @@ def run(
     peer_folder: Path = PEER_VENV,
     repeats: int = 1,
     with_fresh: bool = False,
+    with_floor: bool = False,
 ) -> tuple[list[Row], dict[str, str]]:
     """Every case, in one run: per repeat, each server in turn (started afresh), each body at
-    each concurrency; with ``with_fresh`` also every body as fresh charts (``fresh_bodies``)."""
+    each concurrency; with ``with_fresh`` also every body as fresh charts (``fresh_bodies``);
+    with ``with_floor`` also the two floor servers (``cds_floor.py``)."""
     bodies = build_bodies()
     versions = {"python": platform.python_version()}
     servers: list[tuple[str, Any, str]] = [("NOMS-CDS", noms_server, NOMS_SERVICE)]
@@ -279,6 +301,9 @@ def run(
         python = peer_venv(peer_folder)
         versions |= peer_versions(python)
         servers.append(("HealthChain", lambda port: peer_server(python, port), PEER_PATH))
+    if with_floor:
+        servers.append((FLOOR_JWT, floor_server, FLOOR_PATH))
+        servers.append((FLOOR_BARE, lambda port: floor_server(port, False), FLOOR_PATH))
     most = requests_per_case + 2 * max(concurrencies)
     fresh = {name: fresh_bodies(body, most) for name, body in bodies.items()} if with_fresh else {}
     rows = []
@@ -306,79 +331,6 @@ def run(
     return rows, versions
 
 
-def verdicts(rows: Sequence[Row], concurrency: int = 16, fresh: bool = False) -> dict[str, bool]:
-    """Per body: NOMS-CDS at ``concurrency`` has >= 2x HealthChain's rps, a lower p99, no error
-    (with several repeats: in every repeat)."""
-    found: dict[str, bool] = {}
-    for r in rows:
-        if (r.server, r.concurrency, r.fresh) != ("NOMS-CDS", concurrency, fresh):
-            continue
-        peer = next(
-            (
-                p
-                for p in rows
-                if (p.server, p.body, p.concurrency, p.fresh, p.repeat)
-                == ("HealthChain", r.body, concurrency, fresh, r.repeat)
-            ),
-            None,
-        )
-        if peer is not None:
-            met = r.rps >= 2 * peer.rps and r.p99_ms < peer.p99_ms and not r.errors + peer.errors
-            found[r.body] = found.get(r.body, True) and met
-    return found
-
-
-def _case(r: Row) -> str:
-    return f"{r.body}, fresh charts" if r.fresh else r.body
-
-
-def table(rows: Sequence[Row]) -> str:
-    """The rows as the Markdown table of benchmarks/README.md."""
-    lines = [
-        "| server | body | body KiB | clients | repeat | load | requests | errors | p50 ms "
-        "| p99 ms | req/s | server CPU ms/req | client CPU ms/req |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    order = {name: i for i, name in enumerate(dict.fromkeys(r.body for r in rows))}
-    for r in sorted(
-        rows,
-        key=lambda r: (r.fresh, order[r.body], r.concurrency, r.server != "NOMS-CDS", r.repeat),
-    ):
-        lines.append(
-            f"| {r.server} | {_case(r)} | {r.body_bytes / 1024:.0f} | {r.concurrency} | "
-            f"{r.repeat} | {r.load} | {r.requests} | {r.errors} | {r.p50_ms} | {r.p99_ms} | "
-            f"{r.rps} | {r.server_cpu_ms} | {r.client_cpu_ms} |"
-        )
-    return "\n".join(lines)
-
-
-def _median(values: Iterable[float]) -> float:
-    return round(statistics.median(values), 2)
-
-
-def summary(rows: Sequence[Row]) -> str:
-    """Per case, the median over the repeats of p50, p99 and req/s (Markdown)."""
-    groups: dict[tuple, list[Row]] = {}
-    for r in rows:
-        groups.setdefault((r.fresh, r.body, r.concurrency, r.server != "NOMS-CDS"), []).append(r)
-    lines = [
-        "| server | body | clients | repeats | errors | p50 ms | p99 ms | req/s | req/s range "
-        "| server CPU ms/req |",
-        "|---|---|---:|---:|---:|---:|---:|---:|---|---:|",
-    ]
-    for key in sorted(groups, key=lambda k: (k[0], k[1] != "demo patient", k[2], k[3])):
-        group = groups[key]
-        r = group[0]
-        rps = [g.rps for g in group]
-        lines.append(
-            f"| {r.server} | {_case(r)} | {r.concurrency} | {len(group)} | "
-            f"{sum(g.errors for g in group)} | {_median(g.p50_ms for g in group)} | "
-            f"{_median(g.p99_ms for g in group)} | {_median(rps)} | "
-            f"{min(rps)}-{max(rps)} | {_median(g.server_cpu_ms for g in group)} |"
-        )
-    return "\n".join(lines)
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=400, help="counted requests per case")
@@ -387,7 +339,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument(
         "--fresh", action="store_true", help="also every request as a chart not seen before"
     )
-    parser.add_argument("--skip-peer", action="store_true", help="measure NOMS-CDS only")
+    parser.add_argument("--skip-peer", action="store_true", help="leave HealthChain out")
+    parser.add_argument(
+        "--floor",
+        action="store_true",
+        help="also the floor servers: Flask + gunicorn with and without the JWT check",
+    )
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
     rows, versions = run(
@@ -396,11 +353,15 @@ def main(argv: Sequence[str] | None = None) -> int:
         not args.skip_peer,
         repeats=args.repeats,
         with_fresh=args.fresh,
+        with_floor=args.floor,
     )
     print(table(rows))
     print()
     print(summary(rows))
     print()
+    if any(r.server in (FLOOR_JWT, FLOOR_BARE) for r in rows):
+        print(multiples(rows))
+        print()
     print("versions:", ", ".join(f"{k} {v}" for k, v in versions.items()))
     for fresh in (False, True):
         for body, met in verdicts(rows, fresh=fresh).items():
