@@ -58,9 +58,12 @@ from benchmarks.cds_floor import FLOOR_PATH, VERIFY_VARIABLE
 from benchmarks.cds_load import (
     ISSUER,
     KEYS,
+    SIGNERS,
+    Signer,
     drive,
     load_average,
     percentile,
+    sandbox_signer,
     sign_tokens,
     tree_cpu_seconds,
 )
@@ -92,6 +95,7 @@ class Row:
     load: float = 0.0  # the machine's 1-minute load average when the case started
     server_cpu_ms: float = 0.0  # the server's CPU time per request sent (warm-up included)
     client_cpu_ms: float = 0.0  # the clients' (this process's) CPU time per request sent
+    alg: str = "ES384"  # how the requests' JWTs were signed
 
 
 # ---- the servers ------------------------------------------------------------------------------
@@ -152,11 +156,17 @@ def _running(command: list[str], env: dict[str, str], ready_url: str) -> Iterato
 
 
 @contextlib.contextmanager
-def _gunicorn(port: int, app: str, workers: int, extra: dict[str, str]) -> Iterator[str]:
+def _gunicorn(
+    port: int, app: str, workers: int, extra: dict[str, str], signer: Signer | None = None
+) -> Iterator[str]:
     # NOMS-CDS and the floors: the service's gunicorn settings (workers, gthread, threads,
-    # keep-alive, logs) and the same environment, the sandbox's key trusted.
+    # keep-alive, logs) and the same environment, the sandbox's key trusted (and the run's
+    # signer's, when it is another issuer).
     base = f"http://127.0.0.1:{port}"
     jwks = json.loads((KEYS / "sandbox-jwks-public.json").read_text(encoding="utf-8"))
+    issuers = {ISSUER: {"jwks": jwks}}
+    if signer is not None:
+        issuers[signer.issuer] = {"jwks": signer.public_jwks}
     with tempfile.TemporaryDirectory() as state:
         env = {
             **os.environ,
@@ -164,7 +174,7 @@ def _gunicorn(port: int, app: str, workers: int, extra: dict[str, str]) -> Itera
             "NOMS_WORKERS": str(workers),
             "NOMS_PUBLIC_BASE_URL": base,
             "NOMS_STATE_DIR": state,
-            "NOMS_CDS_ISSUERS": json.dumps({ISSUER: {"jwks": jwks}}),
+            "NOMS_CDS_ISSUERS": json.dumps(issuers),
             "PROMETHEUS_MULTIPROC_DIR": str(Path(state) / "metrics"),
             **extra,
         }
@@ -174,17 +184,19 @@ def _gunicorn(port: int, app: str, workers: int, extra: dict[str, str]) -> Itera
             yield base
 
 
-def noms_server(port: int, workers: int = 2) -> contextlib.AbstractContextManager[str]:
+def noms_server(
+    port: int, workers: int = 2, signer: Signer | None = None
+) -> contextlib.AbstractContextManager[str]:
     """NOMS-CDS under gunicorn on a loopback port; yields its base URL."""
-    return _gunicorn(port, "service:create_app()", workers, {})
+    return _gunicorn(port, "service:create_app()", workers, {}, signer)
 
 
 def floor_server(
-    port: int, verify_jwt: bool = True, workers: int = 2
+    port: int, verify_jwt: bool = True, workers: int = 2, signer: Signer | None = None
 ) -> contextlib.AbstractContextManager[str]:
     """The floor app (``cds_floor.py``) served exactly as NOMS-CDS is; yields its base URL."""
     extra = {VERIFY_VARIABLE: "1" if verify_jwt else "0"}
-    return _gunicorn(port, "benchmarks.cds_floor:create_floor_app()", workers, extra)
+    return _gunicorn(port, "benchmarks.cds_floor:create_floor_app()", workers, extra, signer)
 
 
 def peer_venv(folder: Path = PEER_VENV) -> Path:
@@ -251,10 +263,12 @@ def measure(
     requests_per_case: int,
     fresh: Sequence[bytes] = (),
     repeat: int = 1,
+    signer: Signer | None = None,
 ) -> Row:
     """One case: ``requests_per_case`` counted requests at ``concurrency``."""
     warmup = 2 * concurrency
-    tokens = sign_tokens(base + path, requests_per_case + warmup)  # aud: the URL called
+    signer = signer or sandbox_signer()
+    tokens = sign_tokens(base + path, requests_per_case + warmup, signer)  # aud: the URL called
     load = load_average()
     pid = SERVER_PIDS.get(base)
     server_before = tree_cpu_seconds(pid) if pid else 0.0
@@ -279,6 +293,7 @@ def measure(
         load=load,
         server_cpu_ms=round(server_ms, 2),
         client_cpu_ms=round(client_ms, 2),
+        alg=signer.alg,
     )
 
 
@@ -290,20 +305,28 @@ def run(
     repeats: int = 1,
     with_fresh: bool = False,
     with_floor: bool = False,
+    alg: str = "ES384",
 ) -> tuple[list[Row], dict[str, str]]:
     """Every case, in one run: per repeat, each server in turn (started afresh), each body at
     each concurrency; with ``with_fresh`` also every body as fresh charts (``fresh_bodies``);
-    with ``with_floor`` also the two floor servers (``cds_floor.py``)."""
+    with ``with_floor`` also the two floor servers (``cds_floor.py``). Tokens are signed with
+    ``alg``: ES384 with the CDS Hooks sandbox's published key, or RS384 with a key made for
+    the run (``cds_load.SIGNERS``)."""
     bodies = build_bodies()
-    versions = {"python": platform.python_version()}
-    servers: list[tuple[str, Any, str]] = [("NOMS-CDS", noms_server, NOMS_SERVICE)]
+    signer = SIGNERS[alg]()
+    versions = {"python": platform.python_version(), "tokens": alg}
+    servers: list[tuple[str, Any, str]] = [
+        ("NOMS-CDS", lambda port: noms_server(port, signer=signer), NOMS_SERVICE)
+    ]
     if with_peer:
         python = peer_venv(peer_folder)
         versions |= peer_versions(python)
         servers.append(("HealthChain", lambda port: peer_server(python, port), PEER_PATH))
     if with_floor:
-        servers.append((FLOOR_JWT, floor_server, FLOOR_PATH))
-        servers.append((FLOOR_BARE, lambda port: floor_server(port, False), FLOOR_PATH))
+        servers.append((FLOOR_JWT, lambda port: floor_server(port, signer=signer), FLOOR_PATH))
+        servers.append(
+            (FLOOR_BARE, lambda port: floor_server(port, False, signer=signer), FLOOR_PATH)
+        )
     most = requests_per_case + 2 * max(concurrencies)
     fresh = {name: fresh_bodies(body, most) for name, body in bodies.items()} if with_fresh else {}
     rows = []
@@ -326,6 +349,7 @@ def run(
                                     requests_per_case,
                                     variants,
                                     repeat,
+                                    signer,
                                 )
                             )
     return rows, versions
@@ -345,6 +369,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         action="store_true",
         help="also the floor servers: Flask + gunicorn with and without the JWT check",
     )
+    parser.add_argument(
+        "--alg",
+        choices=sorted(SIGNERS),
+        default="ES384",
+        help="how the tokens are signed (ES384: the CDS Hooks sandbox's key)",
+    )
     parser.add_argument("--json", type=Path, help="also write the rows here")
     args = parser.parse_args(argv)
     rows, versions = run(
@@ -354,6 +384,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         repeats=args.repeats,
         with_fresh=args.fresh,
         with_floor=args.floor,
+        alg=args.alg,
     )
     print(table(rows))
     print()

@@ -16,13 +16,17 @@ import threading
 import time
 import uuid
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
 KEYS = ROOT / "tests/data/cds-hooks/sandbox-keys"
 ISSUER = "https://sandbox.cds-hooks.org"
 KID = "44823f3d-0b01-4a6c-a80e-b9d3e8a7226f"
 INSTANCE = b"00000000-0000-4000-8000-000000000000"  # replaced per client
+RSA_ISSUER = "https://rs384-issuer.benchmark.invalid"
+RSA_KID = "benchmark-rs384"
 
 
 class _Connection(http.client.HTTPConnection):
@@ -34,27 +38,58 @@ class _Connection(http.client.HTTPConnection):
         self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
 
-def sign_tokens(audience: str, count: int) -> list[str]:
-    """``count`` JWTs like the CDS Hooks sandbox's, each with its own jti."""
-    from joserfc import jwt
+@dataclass(frozen=True)
+class Signer:
+    """Who signs the benchmark's tokens: an issuer, its key and the public JWKS to trust."""
+
+    issuer: str
+    alg: str
+    kid: str
+    key: Any
+    public_jwks: dict[str, Any]
+
+
+def sandbox_signer() -> Signer:
+    """The CDS Hooks sandbox: its published ES384 test key (what the sandbox itself sends)."""
     from joserfc.jwk import ECKey
 
     pair = json.loads((KEYS / "sandbox-jwk-keypair-PUBLISHED-TEST-KEY.json").read_text())
-    key = ECKey.import_key(pair["keys"][0])
+    public = json.loads((KEYS / "sandbox-jwks-public.json").read_text(encoding="utf-8"))
+    return Signer(ISSUER, "ES384", KID, ECKey.import_key(pair["keys"][0]), public)
+
+
+def rsa_signer() -> Signer:
+    """An RS384 issuer with an RSA 2048 key made for the run (CDS Hooks allows ES384 and RS384;
+    the issuer chooses, and an RSA signature is about ten times cheaper to verify)."""
+    from joserfc.jwk import RSAKey
+
+    key = RSAKey.generate_key(2048, parameters={"kid": RSA_KID})
+    public = {"keys": [key.as_dict(private=False) | {"kid": RSA_KID, "alg": "RS384"}]}
+    return Signer(RSA_ISSUER, "RS384", RSA_KID, key, public)
+
+
+SIGNERS = {"ES384": sandbox_signer, "RS384": rsa_signer}
+
+
+def sign_tokens(audience: str, count: int, signer: Signer | None = None) -> list[str]:
+    """``count`` JWTs like a CDS client's, each with its own jti (by default the sandbox's)."""
+    from joserfc import jwt
+
+    signer = signer or sandbox_signer()
     now = int(time.time())
-    header = {"alg": "ES384", "typ": "JWT", "kid": KID}
+    header = {"alg": signer.alg, "typ": "JWT", "kid": signer.kid}
     return [
         jwt.encode(
             header,
             {
-                "iss": ISSUER,
+                "iss": signer.issuer,
                 "aud": audience,
                 "iat": now,
                 "exp": now + 600,
                 "jti": str(uuid.uuid4()),
             },
-            key,
-            algorithms=["ES384"],
+            signer.key,
+            algorithms=[signer.alg],
         )
         for _ in range(count)
     ]

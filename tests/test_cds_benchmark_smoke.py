@@ -17,7 +17,7 @@ from benchmarks.cds_latency import (
     table,
     verdicts,
 )
-from benchmarks.cds_load import sign_tokens
+from benchmarks.cds_load import rsa_signer, sign_tokens
 from benchmarks.cds_report import FLOOR_BARE, FLOOR_JWT, multiples, ratios
 
 
@@ -73,6 +73,21 @@ def test_the_jwt_floor_refuses_what_the_service_refuses_and_the_bare_floor_does_
             assert _post(url, token) == refused  # replayed: the jti is in the shared store
             assert _post(url, wrong_audience) == refused
             assert _post(url, other) == 200
+
+
+def test_rs384_tokens_from_the_runs_own_issuer_are_accepted_and_recorded():
+    rows, versions = run(requests_per_case=4, concurrencies=(1,), with_peer=False, alg="RS384")
+    assert versions["tokens"] == "RS384"
+    assert {r.server for r in rows} == {"NOMS-CDS"}
+    assert all(r.alg == "RS384" and r.requests == 4 and r.errors == 0 for r in rows)
+
+
+def test_the_jwt_floor_refuses_a_token_of_an_issuer_it_does_not_trust():
+    rsa = rsa_signer()
+    with floor_server(free_port()) as base:  # only the sandbox's issuer trusted
+        url = base + FLOOR_PATH
+        assert _post(url, sign_tokens(url, 1, rsa)[0]) == 401
+        assert _post(url, sign_tokens(url, 1)[0]) == 200
 
 
 def test_fresh_bodies_change_every_resource_and_nothing_else():
