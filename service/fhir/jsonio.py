@@ -7,14 +7,17 @@ a one-line message, never a bare ``RecursionError`` or ``JSONDecodeError``. JSON
 is kept strictly: ``NaN`` and ``Infinity`` are refused (RFC 8259 §6; FHIR JSON has no such
 values).
 
-Parsing is orjson's (strict RFC 8259 and UTF-8, about a quarter faster than the standard
-library's C parser on a Synthea record, and the objects it builds are read faster afterwards:
-see ``benchmarks/README.md``). Whatever orjson refuses is parsed again by the standard
-library, which then either reads it as before (UTF-16/32 text, a byte-order mark, an escaped
-lone surrogate) or names the fault in its own words, so every message stays the standard
-library's. Numbers beyond a double (``1e999``) are refused either way. One difference remains:
-an integer beyond 64 bits is read by orjson as the nearest double (no FHIR integer is that
-large; model validation refuses it).
+Parsing is orjson's (strict RFC 8259 and UTF-8; about a quarter faster than the standard
+library's C parser on a Synthea record: see ``benchmarks/README.md``). Whatever orjson refuses
+is parsed again by the standard library, which then either reads it as before (UTF-16/32
+text, a byte-order mark, an escaped lone surrogate) or names the fault in its own words.
+A number beyond the range of a double, integer or not (``1e999``, a 400-digit integer), is
+refused (RFC 8259 §6 lets a reader set that limit; FHIR has no such value), by orjson or by
+the standard library's hooks. Two differences from the standard library's own reading remain:
+an integer beyond 64 bits but within a double's range is read by orjson as the nearest double
+(validation refuses it for a FHIR integer; a FHIR decimal written so keeps 17 significant
+digits, as any decimal with a fraction already did), and a document holding both an
+out-of-range number and a later syntax error is refused for the number.
 
 The depth is measured on the bytes, in C-speed passes: escapes out, then everything but quotes
 and brackets, then the strings' contents, then one innermost layer of brackets per pass (see
@@ -27,6 +30,7 @@ from __future__ import annotations
 import json
 import math
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -44,6 +48,7 @@ _STRUCTURE = b'"[]{}'
 _NOT_STRUCTURE = bytes(i for i in range(256) if i not in _STRUCTURE)
 _FOLD_BRACKETS = bytes.maketrans(b"[]", b"{}")
 _STRING_CONTENTS = re.compile(rb'"[^"]*"')
+_LARGEST_DOUBLE = sys.float_info.max
 _MANY_ESCAPES = 4096  # past this, two replaces are faster than visiting each escape
 
 
@@ -96,7 +101,12 @@ def loads(
 def _standard_loads(raw: bytes, what: str, max_depth: int) -> Any:
     """What orjson refused, read by the standard library: its reading, or its one-line error."""
     try:
-        return json.loads(raw, parse_constant=_refuse_constant, parse_float=_finite_float)
+        return json.loads(
+            raw,
+            parse_constant=_refuse_constant,
+            parse_float=_finite_float,
+            parse_int=_finite_int,
+        )
     except RecursionError:
         raise _too_deep(what, max_depth) from None
     except json.JSONDecodeError as exc:
@@ -105,9 +115,9 @@ def _standard_loads(raw: bytes, what: str, max_depth: int) -> Any:
         ) from None
     except _NonStandardConstant as exc:
         raise InvalidJson(f"{what} holds {exc}, which JSON does not allow") from None
-    except _BeyondDouble as exc:
+    except _BeyondDouble:
         raise InvalidJson(
-            f"{what} holds the number {exc}, beyond the range of a double (RFC 8259 §6)"
+            f"{what} holds a number beyond the range of a double (RFC 8259 §6)"
         ) from None
     except UnicodeDecodeError:
         raise InvalidJson(f"{what} is not UTF-8 text") from None
@@ -233,10 +243,20 @@ def _refuse_constant(name: str) -> Any:
 
 
 def _finite_float(text: str) -> float:
-    """A JSON number as a double, refusing one beyond a double's range (``1e999``)."""
+    """A JSON number with a fraction or exponent, refused beyond a double's range (``1e999``)."""
     value = float(text)
     if value in (math.inf, -math.inf):
-        raise _BeyondDouble(text[:40])
+        raise _BeyondDouble
+    return value
+
+
+def _finite_int(text: str) -> int:
+    """A JSON integer, exact, refused beyond a double's range (what orjson refuses too).
+
+    Longer than ``sys.int_info`` allows (4,300 digits), ``int`` itself refuses it first."""
+    value = int(text)
+    if abs(value) > _LARGEST_DOUBLE:
+        raise _BeyondDouble
     return value
 
 
