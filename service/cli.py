@@ -26,6 +26,7 @@ from service.fhir.client import FhirClient
 from service.fhir.extract import InvalidInput
 from service.fhir.limits import ENV_PREFIX, limit_names, limits_from
 from service.fhir.writeback import summarize
+from service.views import report_view
 from service.workflow import Report, assess_bundle, assess_patient, assess_questionnaire_response
 
 DEMO_PATIENTS = demo.patients_dir()
@@ -82,10 +83,9 @@ def _assess_report(args: argparse.Namespace) -> Report:
 
 
 def _print_issues(report: Report, err: TextIO) -> None:
-    for issue in report.extraction.issues:
+    for issue in report_view(report).issues:
         if issue.severity != "information":
-            where = f" [{issue.resource}]" if issue.resource else ""
-            print(f"{issue.severity}: {issue.message}{where}", file=err)
+            print(f"{issue.severity}: {issue.message}{issue.where()}", file=err)
 
 
 def _client(args: argparse.Namespace) -> FhirClient:

@@ -56,8 +56,7 @@ def render_view(view: ReportView) -> str:
     for level in view.levels:
         lines.extend(_level_lines(level))
     for issue in view.issues:
-        where = f" [{issue.resource}]" if issue.resource else ""
-        lines.append(f"  {issue.severity}: {issue.message}{where}")
+        lines.append(f"  {issue.severity}: {issue.message}{issue.where()}")
     return "\n".join(lines)
 
 

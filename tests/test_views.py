@@ -92,3 +92,63 @@ def test_the_text_summary_reads_the_view(views):
     lines = text.splitlines()
     assert lines[1] == "  " + report_view(report).headline
     assert "  L3: URGENT: SINS 12 with mechanical pain at L3" in lines
+
+
+# One issue per severity and message, with every resource it is about: the reader of a Synthea
+# record (48 radiotherapy courses without a body site) gets one warning, not 48.
+@pytest.mark.parametrize(
+    ("issues", "expected"),
+    [
+        ([], []),
+        (
+            [("warning", "m", "Procedure/a"), ("warning", "m", "Procedure/b")],
+            [("warning", "m", "Procedure/a", ("Procedure/a", "Procedure/b"))],
+        ),
+        (  # another severity or message is another issue; errors first, else first-met order
+            [
+                ("information", "i", "P/d"),
+                ("warning", "m", "P/a"),
+                ("error", "m", "P/b"),
+                ("warning", "n", "P/c"),
+            ],
+            [
+                ("error", "m", "P/b", ("P/b",)),
+                ("warning", "m", "P/a", ("P/a",)),
+                ("warning", "n", "P/c", ("P/c",)),
+                ("information", "i", "P/d", ("P/d",)),
+            ],
+        ),
+        (  # a resource named twice is listed once; an issue about no resource joins the rest
+            [("warning", "m", None), ("warning", "m", "P/a"), ("warning", "m", "P/a")],
+            [("warning", "m", "P/a", ("P/a",))],
+        ),
+        ([("information", "x", None)], [("information", "x", None, ())]),
+    ],
+)
+def test_issues_are_grouped_by_severity_and_message(issues, expected):
+    from service.fhir.extract import Issue
+    from service.views.report import issue_views
+
+    found = issue_views(Issue(*i) for i in issues)
+    assert [(v.severity, v.message, v.resource, v.resources) for v in found] == expected
+
+
+def test_a_synthea_record_shows_its_48_unsited_radiotherapy_courses_as_one_warning():
+    view = report_view(workflow.assess_bundle(load(AUSTIN)))
+    (unsited,) = [i for i in view.issues if "radiotherapy without a body site" in i.message]
+    assert len(unsited.resources) == 48 and unsited.resource == unsited.resources[0]
+    assert unsited.where().startswith(f" [48 resources: {unsited.resources[0]}, ")
+    assert unsited.where().endswith(" and 45 more]")
+    text = render_view(view)
+    assert text.count("radiotherapy without a body site") == 1
+    # the error (the patient is recorded as deceased) leads the issues
+    assert text.index("error: the patient is recorded as deceased") < text.index("warning:")
+    assert resolving(schema_of("Assessment")).is_valid(json.loads(json.dumps(view.to_json())))
+
+
+def test_one_resource_is_named_as_before():
+    from service.views.report import IssueView
+
+    assert IssueView("warning", "m", "P/a", ("P/a",)).where() == " [P/a]"
+    assert IssueView("warning", "m", None).where() == ""
+    assert IssueView("warning", "m", "P/a", ("P/a", "P/b")).where() == " [2 resources: P/a, P/b]"

@@ -10,6 +10,7 @@ it rests on. Every field is a plain value (strings, numbers, tuples), so ``to_js
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -20,7 +21,7 @@ from service.domain.escc import EsccResult
 from service.domain.findings import PatientFindings
 from service.domain.urgency import Tier, Urgency, headline
 from service.fhir import codes
-from service.fhir.extract import Extraction
+from service.fhir.extract import Extraction, Issue
 from service.views.scores import ScoreView, score_view
 from service.workflow import Report
 
@@ -139,11 +140,51 @@ class LevelView:
 
 @dataclass(frozen=True, slots=True)
 class IssueView:
-    """Something about the input the reader must know (never a patient identifier)."""
+    """Something about the input the reader must know (never a patient identifier).
+
+    The same message about several resources is one issue (a Synthea record holds 48
+    radiotherapy courses without a body site: one warning, not 48 that bury the others).
+
+    Attributes:
+        severity: ``error``, ``warning`` or ``information``.
+        message: What to know, in words.
+        resource: The first resource it is about (``Type/id``), or None.
+        resources: Every resource it is about, in the order the extraction met them.
+    """
 
     severity: str
     message: str
     resource: str | None
+    resources: tuple[str, ...] = ()
+
+    def where(self, shown: int = 3) -> str:
+        """The resources for a line of text: `` [Procedure/a]``, or for many
+        `` [48 resources: Procedure/a, Procedure/b, Procedure/c and 45 more]``; empty for none."""
+        if len(self.resources) <= 1:
+            return f" [{self.resource}]" if self.resource else ""
+        named = ", ".join(self.resources[:shown])
+        rest = len(self.resources) - shown
+        more = f" and {rest} more" if rest > 0 else ""
+        return f" [{len(self.resources)} resources: {named}{more}]"
+
+
+_SEVERITY_ORDER = {"error": 0, "warning": 1, "information": 2}
+
+
+def issue_views(issues: Iterable[Issue]) -> tuple[IssueView, ...]:
+    """The extraction's issues as the reader sees them: one per severity and message, with
+    every resource each is about (each named once); errors first, then warnings, then
+    information, each in the order first met (a deceased patient is not read after 48 notes)."""
+    grouped: dict[tuple[str, str], list[str | None]] = {}
+    for issue in issues:
+        about = grouped.setdefault((issue.severity, issue.message), [])
+        if issue.resource not in about:
+            about.append(issue.resource)
+    views = []
+    for (severity, message), about in grouped.items():
+        named = tuple(r for r in about if r is not None)
+        views.append(IssueView(severity, message, named[0] if named else None, named))
+    return tuple(sorted(views, key=lambda v: _SEVERITY_ORDER.get(v.severity, len(_SEVERITY_ORDER))))
 
 
 @dataclass(frozen=True, slots=True)
@@ -320,7 +361,7 @@ def assessment_view(
     return ReportView(
         patient=_patient(assessment, extraction),
         levels=tuple(_level(la, extraction) for la in assessment.levels),
-        issues=tuple(IssueView(i.severity, i.message, i.resource) for i in extraction.issues),
+        issues=issue_views(extraction.issues),
         rule_set=assessment.rule_set,
         assessed_at=assessed_at.isoformat(),
     )
