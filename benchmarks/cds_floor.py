@@ -2,14 +2,15 @@
 
 The issue mandates Flask served by gunicorn, and CDS Hooks 2.0 (§Trusting CDS Clients) makes a
 service verify every call's JWT. This app does that and nothing else: one route,
-``POST /cds-services/floor``, that verifies the bearer JWT with the service's own verifier
-(``service.cds.jwt.JwtVerifier``: the issuer allow-list, ``aud`` the public URL of the route,
-``exp``/``iat``, the ``jti`` recorded against replay in the service's default shared store, the
-SQLite file in ``NOMS_STATE_DIR``), reads the body with the service's bounded reader
-(``service.web.body.read_json``), and answers ``{"cards": []}`` without looking at the
-prefetch. A failed check is the service's 401 (``service.web.errors``). Settings come from the
-same ``NOMS_`` variables as ``create_app``'s; the request pipeline of the service (access log,
-metrics, security headers) is left out, so nothing of NOMS-CDS's own work is in the floor.
+``POST /cds-services/floor``, that verifies the bearer JWT with the service's own verifier,
+built as the service builds it (``service.cds.verifier_for``: the issuer allow-list, ``aud``
+the public URL of the route, ``exp``/``iat``, the ``jti`` recorded against replay in the
+service's default shared store, the SQLite file in ``NOMS_STATE_DIR``), reads the body with
+the service's bounded reader (``service.web.body.read_json``), and answers ``{"cards": []}``
+without looking at the prefetch. A failed check is the service's 401 (``service.web.errors``).
+Settings come from the same ``NOMS_`` variables as ``create_app``'s; the request pipeline of
+the service (access log, metrics, security headers) is left out, so nothing of NOMS-CDS's own
+work is in the floor.
 
 With ``CDS_FLOOR_VERIFY_JWT=0`` the token is not looked at: the cost of Flask, gunicorn and the
 JSON reader alone. Served as NOMS-CDS is
@@ -23,8 +24,7 @@ from typing import Final
 
 from flask import Flask, Response, jsonify, request
 
-from service.cds.jwks import KeySource
-from service.cds.jwt import JwtVerifier
+from service.cds import verifier_for
 from service.config import load_settings
 from service.storage.keyvalue import open_store
 from service.web import errors
@@ -45,10 +45,7 @@ def create_floor_app() -> Flask:
     state = Runtime(settings, open_store(settings))
     attach(app, state)  # read_json takes its depth limit from the runtime's settings
     errors.register(app)
-    verifier = None
-    if os.environ.get(VERIFY_VARIABLE, "1") != "0":
-        keys = KeySource(state.store, settings.cds_jwks_cache_seconds, clock=state.clock)
-        verifier = JwtVerifier(settings, state.store, keys, clock=state.clock)
+    verifier = verifier_for(state) if os.environ.get(VERIFY_VARIABLE, "1") != "0" else None
     audience = settings.endpoint_url(FLOOR_PATH)
 
     @app.get("/healthz")

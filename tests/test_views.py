@@ -149,6 +149,13 @@ def test_a_synthea_record_shows_its_48_unsited_radiotherapy_courses_as_one_warni
 def test_one_resource_is_named_as_before():
     from service.views.report import IssueView
 
+    assert IssueView("warning", "m", "P/a").resources == ("P/a",)
     assert IssueView("warning", "m", "P/a", ("P/a",)).where() == " [P/a]"
     assert IssueView("warning", "m", None).where() == ""
     assert IssueView("warning", "m", "P/a", ("P/a", "P/b")).where() == " [2 resources: P/a, P/b]"
+    assert IssueView("warning", "m", "P/a", ("P/a", "P/b")).count() == " (2 records)"
+    assert IssueView("warning", "m", "P/a").count() == IssueView("warning", "m", None).count() == ""
+    with pytest.raises(ValueError, match="first of its resources"):
+        IssueView("warning", "m", "P/b", ("P/a", "P/b"))
+    with pytest.raises(ValueError, match="first of its resources"):
+        IssueView("warning", "m", None, ("P/a",))

@@ -45,11 +45,16 @@ def cds_runtime() -> CdsRuntime:
     return current_app.extensions[EXTENSION]
 
 
+def verifier_for(state: Runtime) -> JwtVerifier:
+    """The JWT verifier of CDS calls: the configured issuers, their keys cached in the
+    runtime's store, every ``jti`` recorded there against replay."""
+    keys = KeySource(state.store, state.settings.cds_jwks_cache_seconds, clock=state.clock)
+    return JwtVerifier(state.settings, state.store, keys, clock=state.clock)
+
+
 def install(app: Flask, state: Runtime) -> CdsRuntime:
     """Register the blueprint; the app starts with no service (see ``Registry.register``)."""
-    settings = state.settings
-    keys = KeySource(state.store, settings.cds_jwks_cache_seconds, clock=state.clock)
-    cds = CdsRuntime(Registry(), JwtVerifier(settings, state.store, keys, clock=state.clock))
+    cds = CdsRuntime(Registry(), verifier_for(state))
     app.extensions[EXTENSION] = cds
     app.register_blueprint(bp)
     return cds

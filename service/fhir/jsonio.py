@@ -245,7 +245,7 @@ def _refuse_constant(name: str) -> Any:
 def _finite_float(text: str) -> float:
     """A JSON number with a fraction or exponent, refused beyond a double's range (``1e999``)."""
     value = float(text)
-    if value in (math.inf, -math.inf):
+    if math.isinf(value):
         raise _BeyondDouble
     return value
 

@@ -157,6 +157,14 @@ class IssueView:
     resource: str | None
     resources: tuple[str, ...] = ()
 
+    def __post_init__(self) -> None:
+        # ``resource`` is the first of ``resources`` (kept for the API's readers): given one,
+        # the other follows; given both, they must agree.
+        if not self.resources and self.resource is not None:
+            object.__setattr__(self, "resources", (self.resource,))
+        if (self.resources[0] if self.resources else None) != self.resource:
+            raise ValueError("IssueView.resource must be the first of its resources")
+
     def where(self, shown: int = 3) -> str:
         """The resources for a line of text: `` [Procedure/a]``, or for many
         `` [48 resources: Procedure/a, Procedure/b, Procedure/c and 45 more]``; empty for none."""
@@ -166,6 +174,11 @@ class IssueView:
         rest = len(self.resources) - shown
         more = f" and {rest} more" if rest > 0 else ""
         return f" [{len(self.resources)} resources: {named}{more}]"
+
+    def count(self) -> str:
+        """How many records it concerns, for a page that does not name them: `` (48 records)``,
+        empty for one or none."""
+        return f" ({len(self.resources)} records)" if len(self.resources) > 1 else ""
 
 
 _SEVERITY_ORDER = {"error": 0, "warning": 1, "information": 2}
